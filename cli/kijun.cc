@@ -1,0 +1,368 @@
+// The `kijun` command: check, test, judge, explain, fmt and dump rule files.
+
+#include <unistd.h>
+
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "dsl/ast_dump.h"
+#include "dsl/formatter.h"
+#include "engine/ir_dump.h"
+#include "cli/rule_library.h"
+#include "dsl/calendar.h"
+#include "dsl/pass.h"
+#include "engine/interpreter.h"
+#include "engine/judgment_render.h"
+#include "engine/lower_to_ir.h"
+#include "engine/rule_tests.h"
+
+namespace kijun::cli {
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* kUsage = R"(kijun — 指定難病・小慢の診断基準と重症度分類のルールエンジン
+
+usage:
+  kijun check PATH...                      check rule files or folders (exit 1 on errors)
+  kijun test PATH...                       run the example patients in rule files
+  kijun judge --in FORMS.jsonl [--out RESULTS.jsonl] [--rules DIR]
+                                           judge one form per line
+  kijun explain [--rules DIR] [--lang ja|en] FORM.json
+                                           explain one form's judgment ('-' reads stdin)
+  kijun fmt [--check] FILE...              rewrite files in the canonical layout
+  kijun dump --after=PASS FILE             show the tree after a pass
+                                           (parse, resolve_names, check_cycles, check_types,
+                                            check_levels, check_unused, lower_to_ir)
+)";
+
+struct Args {
+  std::vector<std::string> positional;
+  std::map<std::string, std::string> options;
+  bool Has(const std::string& k) const { return options.count(k) != 0; }
+  std::string Get(const std::string& k, const std::string& fallback = {}) const {
+    auto it = options.find(k);
+    return it == options.end() ? fallback : it->second;
+  }
+};
+
+Args ParseArgs(int argc, char** argv, int from, const std::vector<std::string>& flags) {
+  Args args;
+  for (int i = from; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a.rfind("--", 0) == 0 && a.size() > 2) {
+      auto eq = a.find('=');
+      std::string key = a.substr(2, eq == std::string::npos ? std::string::npos : eq - 2);
+      if (eq != std::string::npos) {
+        args.options[key] = a.substr(eq + 1);
+      } else if (std::find(flags.begin(), flags.end(), key) != flags.end()) {
+        args.options[key] = "1";
+      } else if (i + 1 < argc) {
+        args.options[key] = argv[++i];
+      } else {
+        args.options[key] = "";
+      }
+    } else {
+      args.positional.push_back(a);
+    }
+  }
+  return args;
+}
+
+void PrintDiagnostics(const dsl::Diagnostics& diagnostics) {
+  for (const auto& d : diagnostics.Sorted()) std::cerr << dsl::Render(d) << '\n';
+}
+
+int Check(const Args& args) {
+  if (args.positional.empty()) {
+    std::cerr << "kijun check: ファイルかフォルダを指定してください / give files or folders\n";
+    return 2;
+  }
+  dsl::SourceManager sources;
+  dsl::Diagnostics diagnostics;
+  auto files = FindRuleFiles(args.positional);
+  for (const auto& path : files) CompileRuleFile(path, sources, diagnostics);
+  PrintDiagnostics(diagnostics);
+  size_t warnings = diagnostics.all().size() - diagnostics.error_count();
+  std::cerr << files.size() << " files checked: " << diagnostics.error_count() << " errors, "
+            << warnings << " warnings\n";
+  return diagnostics.HasErrors() ? 1 : 0;
+}
+
+int Test(const Args& args) {
+  if (args.positional.empty()) {
+    std::cerr << "kijun test: ファイルかフォルダを指定してください / give files or folders\n";
+    return 2;
+  }
+  dsl::SourceManager sources;
+  dsl::Diagnostics diagnostics;
+  int passed = 0, failed = 0, broken = 0;
+  for (const auto& path : FindRuleFiles(args.positional)) {
+    size_t before = diagnostics.error_count();
+    CompiledRuleFile file = CompileRuleFile(path, sources, diagnostics);
+    if (!file.rules || diagnostics.error_count() > before) {
+      ++broken;
+      continue;
+    }
+    engine::RuleTestReport report = engine::RunRuleTests(*file.program, *file.rules);
+    for (const auto& f : report.failures) {
+      std::cout << f.where << ": FAIL 「" << f.test << "」\n    expected: " << f.expected
+                << "\n    actual:   " << f.actual << '\n';
+    }
+    passed += report.passed;
+    failed += report.failed;
+  }
+  PrintDiagnostics(diagnostics);
+  if (broken > 0) std::cout << broken << " files could not be compiled\n";
+  std::cout << passed << " passed, " << failed << " failed\n";
+  return failed > 0 || broken > 0 ? 1 : 0;
+}
+
+// Reads the envelope of one form: {"id", "disease", "variant", "date", "items"}.
+bool ReadForm(const json& line, engine::FormInput& form, std::string& error_ja, std::string& error_en) {
+  if (!line.is_object()) {
+    error_ja = "フォームは JSON オブジェクトにしてください";
+    error_en = "a form must be a JSON object";
+    return false;
+  }
+  if (auto it = line.find("id"); it != line.end()) {
+    form.id = it->is_string() ? it->get<std::string>() : it->dump();
+  }
+  auto disease = line.find("disease");
+  if (disease == line.end() || !disease->is_string()) {
+    error_ja = "「disease」(例: \"指定難病/6\") がありません";
+    error_en = "missing \"disease\" (e.g. \"指定難病/6\")";
+    return false;
+  }
+  form.disease = disease->get<std::string>();
+  if (auto it = line.find("variant"); it != line.end() && it->is_string()) form.variant = it->get<std::string>();
+  if (auto it = line.find("date"); it != line.end() && !it->is_null()) {
+    auto days = it->is_string() ? dsl::ParseDate(it->get<std::string>()) : std::nullopt;
+    if (!days) {
+      error_ja = "「date」は実在する日付 \"YYYY-MM-DD\" にしてください";
+      error_en = "\"date\" must be a real date \"YYYY-MM-DD\"";
+      return false;
+    }
+    form.date = days;
+  }
+  return true;
+}
+
+json ErrorResult(size_t line, const std::string& id, const std::string& ja, const std::string& en) {
+  nlohmann::ordered_json out;
+  out["line"] = line;
+  if (!id.empty()) out["id"] = id;
+  out["status"] = "invalid";
+  out["messages"] = nlohmann::ordered_json::array(
+      {{{"severity", "error"}, {"source", "form"}, {"name", "form"}, {"ja", ja}, {"en", en}}});
+  return out;
+}
+
+bool LoadLibrary(const std::string& folder, RuleLibrary& library, dsl::SourceManager& sources) {
+  dsl::Diagnostics diagnostics;
+  library.Load(folder, sources, diagnostics);
+  if (diagnostics.HasErrors()) {
+    PrintDiagnostics(diagnostics);
+    std::cerr << "kijun: エラーのある規則ファイルは使いません / rule files with errors are not used\n";
+  }
+  if (library.size() == 0) {
+    std::cerr << "kijun: 「" << folder << "」に使える疾病ファイルがありません / no usable disease files in '"
+              << folder << "'\n";
+    return false;
+  }
+  return true;
+}
+
+int Judge(const Args& args) {
+  if (!args.Has("in")) {
+    std::cerr << "kijun judge: --in FORMS.jsonl が必要です / --in is required\n";
+    return 2;
+  }
+  dsl::SourceManager sources;
+  RuleLibrary library;
+  if (!LoadLibrary(args.Get("rules", "diseases"), library, sources)) return 2;
+  std::ifstream in_file;
+  std::istream* in = &std::cin;
+  if (args.Get("in") != "-") {
+    in_file.open(args.Get("in"));
+    if (!in_file) {
+      std::cerr << "kijun judge: 「" << args.Get("in") << "」を開けません / cannot open\n";
+      return 2;
+    }
+    in = &in_file;
+  }
+  std::ofstream out_file;
+  std::ostream* out = &std::cout;
+  if (args.Has("out")) {
+    out_file.open(args.Get("out"));
+    if (!out_file) {
+      std::cerr << "kijun judge: 「" << args.Get("out") << "」に書けません / cannot write\n";
+      return 2;
+    }
+    out = &out_file;
+  }
+  bool progress = isatty(STDERR_FILENO) != 0;
+  std::string text;
+  size_t line_number = 0, judged = 0, invalid = 0;
+  while (std::getline(*in, text)) {
+    ++line_number;
+    if (text.find_first_not_of(" \t\r") == std::string::npos) continue;
+    json line = json::parse(text, nullptr, false);
+    engine::FormInput form;
+    std::string ja, en;
+    if (line.is_discarded()) {
+      *out << ErrorResult(line_number, "", "JSON として読めません", "not valid JSON").dump(-1, ' ', false) << '\n';
+      ++invalid;
+      continue;
+    }
+    if (!ReadForm(line, form, ja, en)) {
+      *out << ErrorResult(line_number, form.id, ja, en).dump(-1, ' ', false) << '\n';
+      ++invalid;
+      continue;
+    }
+    const engine::ir::RuleSet* rules = library.Find(form.disease, form.date);
+    if (rules == nullptr) {
+      *out << ErrorResult(line_number, form.id, "疾病「" + form.disease + "」の規則がありません",
+                          "no rules for disease '" + form.disease + "' on that date")
+                  .dump(-1, ' ', false)
+           << '\n';
+      ++invalid;
+      continue;
+    }
+    auto items = line.find("items");
+    engine::Judgment j = engine::Judge(*rules, form, items == line.end() ? json(nullptr) : *items);
+    *out << engine::JudgmentToJson(*rules, j).dump(-1, ' ', false) << '\n';
+    ++judged;
+    if (progress && line_number % 1000 == 0) std::cerr << "\r判定中 / judging: " << line_number << std::flush;
+  }
+  if (progress) std::cerr << '\r';
+  std::cerr << judged << " judged, " << invalid << " invalid lines\n";
+  return 0;
+}
+
+int Explain(const Args& args) {
+  if (args.positional.size() != 1) {
+    std::cerr << "kijun explain: フォームの JSON ファイルを一つ指定してください / give one form file\n";
+    return 2;
+  }
+  dsl::SourceManager sources;
+  RuleLibrary library;
+  if (!LoadLibrary(args.Get("rules", "diseases"), library, sources)) return 2;
+  std::ifstream file;
+  std::istream* in = &std::cin;
+  if (args.positional[0] != "-") {
+    file.open(args.positional[0]);
+    if (!file) {
+      std::cerr << "kijun explain: 「" << args.positional[0] << "」を開けません / cannot open\n";
+      return 2;
+    }
+    in = &file;
+  }
+  json form_json = json::parse(*in, nullptr, false);
+  engine::FormInput form;
+  std::string ja, en;
+  if (form_json.is_discarded()) {
+    std::cerr << "kijun explain: JSON として読めません / not valid JSON\n";
+    return 1;
+  }
+  if (!ReadForm(form_json, form, ja, en)) {
+    std::cerr << "kijun explain: " << ja << " / " << en << '\n';
+    return 1;
+  }
+  const engine::ir::RuleSet* rules = library.Find(form.disease, form.date);
+  if (rules == nullptr) {
+    std::cerr << "kijun explain: 疾病「" << form.disease << "」の規則がありません / no rules\n";
+    return 1;
+  }
+  auto items = form_json.find("items");
+  engine::Judgment j = engine::Judge(*rules, form, items == form_json.end() ? json(nullptr) : *items);
+  std::cout << engine::ExplainText(*rules, j, args.Get("lang", "ja"));
+  return 0;
+}
+
+int Dump(const Args& args) {
+  if (args.positional.size() != 1 || !args.Has("after")) {
+    std::cerr << "kijun dump: --after=PASS FILE\n";
+    return 2;
+  }
+  std::string after = args.Get("after");
+  auto names = dsl::FrontEndPassNames();
+  if (after != "lower_to_ir" && std::find(names.begin(), names.end(), after) == names.end()) {
+    std::cerr << "kijun dump: 知らないパス「" << after << "」/ unknown pass; passes: ";
+    for (const auto& n : names) std::cerr << n << ' ';
+    std::cerr << "lower_to_ir\n";
+    return 2;
+  }
+  dsl::SourceManager sources;
+  dsl::Diagnostics diagnostics;
+  auto program = dsl::LoadProgram(args.positional[0], sources, diagnostics);
+  bool ok = dsl::RunFrontEnd(*program, diagnostics, after == "lower_to_ir" ? "" : after);
+  PrintDiagnostics(diagnostics);
+  if (!ok && diagnostics.HasErrors()) return 1;
+  if (after == "lower_to_ir") {
+    std::cout << engine::DumpRuleSet(engine::LowerToIr(*program));
+  } else {
+    std::cout << dsl::DumpProgram(*program);
+  }
+  return 0;
+}
+
+int Fmt(const Args& args) {
+  if (args.positional.empty()) {
+    std::cerr << "kijun fmt: ファイルを指定してください / give files\n";
+    return 2;
+  }
+  bool check_only = args.Has("check");
+  int status = 0;
+  for (const auto& path : FindRuleFiles(args.positional)) {
+    dsl::SourceManager sources;
+    dsl::Diagnostics diagnostics;
+    const dsl::SourceFile* source = sources.Load(path);
+    if (source == nullptr) {
+      std::cerr << "kijun fmt: 「" << path << "」を読めません / cannot read\n";
+      status = 1;
+      continue;
+    }
+    std::string formatted;
+    if (!dsl::FormatRuleFile(*source, diagnostics, formatted)) {
+      PrintDiagnostics(diagnostics);
+      status = 1;
+      continue;
+    }
+    if (formatted == source->text()) continue;
+    if (check_only) {
+      std::cout << path << ": 整形されていません / not formatted\n";
+      status = 1;
+    } else {
+      std::ofstream(path, std::ios::binary) << formatted;
+      std::cout << path << ": 整形しました / formatted\n";
+    }
+  }
+  return status;
+}
+
+}  // namespace
+}  // namespace kijun::cli
+
+int main(int argc, char** argv) {
+  using namespace kijun::cli;
+  if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0) {
+    std::cout << kUsage;
+    return argc < 2 ? 2 : 0;
+  }
+  std::string command = argv[1];
+  Args args = ParseArgs(argc, argv, 2, {"check"});
+  if (command == "check") return Check(args);
+  if (command == "test") return Test(args);
+  if (command == "judge") return Judge(args);
+  if (command == "explain") return Explain(args);
+  if (command == "dump") return Dump(args);
+  if (command == "fmt") return Fmt(args);
+  std::cerr << "kijun: 知らないコマンド「" << command << "」/ unknown command\n" << kUsage;
+  return 2;
+}

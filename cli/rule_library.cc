@@ -1,0 +1,69 @@
+#include "cli/rule_library.h"
+
+#include <algorithm>
+#include <filesystem>
+
+#include "dsl/pass.h"
+#include "engine/lower_to_ir.h"
+
+namespace kijun::cli {
+
+namespace fs = std::filesystem;
+
+std::vector<std::string> FindRuleFiles(const std::vector<std::string>& paths) {
+  std::vector<std::string> files;
+  for (const auto& path : paths) {
+    std::error_code ec;
+    if (fs::is_directory(path, ec)) {
+      for (const auto& entry : fs::recursive_directory_iterator(path, ec)) {
+        if (entry.is_regular_file() && entry.path().extension() == ".kijun") {
+          files.push_back(entry.path().string());
+        }
+      }
+    } else {
+      files.push_back(path);
+    }
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+CompiledRuleFile CompileRuleFile(const std::string& path, dsl::SourceManager& sources,
+                                 dsl::Diagnostics& diagnostics) {
+  CompiledRuleFile out;
+  out.path = path;
+  out.program = dsl::LoadProgram(path, sources, diagnostics);
+  size_t before = diagnostics.error_count();
+  if (dsl::RunFrontEnd(*out.program, diagnostics) && diagnostics.error_count() == before) {
+    out.rules = engine::LowerToIr(*out.program);
+  }
+  return out;
+}
+
+void RuleLibrary::Load(const std::string& folder, dsl::SourceManager& sources,
+                       dsl::Diagnostics& diagnostics) {
+  for (const auto& path : FindRuleFiles({folder})) {
+    dsl::Diagnostics own;
+    CompiledRuleFile file = CompileRuleFile(path, sources, own);
+    for (const auto& d : own.all()) {
+      if (d.severity == dsl::Severity::kError) {
+        diagnostics.Error(d.where, d.code, d.message_ja, d.message_en, d.hint_ja, d.hint_en);
+      }
+    }
+    if (file.rules && !file.rules->is_module && !own.HasErrors()) rules_.push_back(std::move(*file.rules));
+  }
+}
+
+const engine::ir::RuleSet* RuleLibrary::Find(const std::string& disease,
+                                             std::optional<int64_t> date) const {
+  const engine::ir::RuleSet* best = nullptr;
+  for (const auto& r : rules_) {
+    if (r.DiseaseKey() != disease) continue;
+    int64_t effective = r.effective.value_or(INT64_MIN);
+    if (date && effective > *date) continue;
+    if (best == nullptr || effective > best->effective.value_or(INT64_MIN)) best = &r;
+  }
+  return best;
+}
+
+}  // namespace kijun::cli

@@ -1,0 +1,40 @@
+#include "dsl/builtins.h"
+
+namespace kijun::dsl {
+
+const std::vector<Builtin>& Builtins() {
+  static const std::vector<Builtin> kBuiltins = {
+      {"sum", "合計", "sum of numbers or of a list", true},
+      {"count", "該当する数", "number of true conditions, or of group entries", true},
+      {"avg", "平均", "average of numbers or of a list", true},
+      {"min", "最小値", "smallest value", true},
+      {"max", "最大値", "largest value", true},
+      {"any", "いずれかが該当", "true when any is true", true},
+      {"all", "すべて該当", "true when all are true", true},
+      {"round", "四捨五入", "round half away from zero to n decimal places", false},
+      {"floor", "切り捨て", "round down to an integer", false},
+      {"abs", "絶対値", "absolute value", false},
+      {"age", "満年齢", "completed years from a birth date to a date", false},
+      {"months_between", "経過月数", "whole months from one date or year-month to another", false},
+      {"add_months", "月の加算", "a year-month moved by n months", false},
+      {"year_month", "年月", "the year-month of a date", false},
+      {"known", "記入あり", "true when the value is known (not missing, not 不明)", false},
+      {"contains", "選択あり", "true when a multiple choice includes an option", false},
+  };
+  return kBuiltins;
+}
+
+const Builtin* FindBuiltin(const std::string& name) {
+  for (const auto& builtin : Builtins()) {
+    if (name == builtin.name) return &builtin;
+  }
+  return nullptr;
+}
+
+std::vector<std::string> BuiltinNames() {
+  std::vector<std::string> names;
+  for (const auto& builtin : Builtins()) names.emplace_back(builtin.name);
+  return names;
+}
+
+}  // namespace kijun::dsl

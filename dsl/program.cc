@@ -1,0 +1,159 @@
+#include "dsl/program.h"
+
+#include <openssl/evp.h>
+
+#include <filesystem>
+#include <set>
+
+#include "dsl/parser.h"
+
+namespace kijun::dsl {
+
+namespace fs = std::filesystem;
+
+std::vector<ast::RuleFile*> Program::AllFiles() const {
+  std::vector<ast::RuleFile*> all = modules;
+  if (main != nullptr) all.push_back(main);
+  return all;
+}
+
+namespace {
+
+std::string Sha256Hex(const std::vector<std::string_view>& parts) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
+  for (auto part : parts) {
+    // Length-prefix each part so that boundaries are part of the hash.
+    std::string size = std::to_string(part.size()) + ":";
+    EVP_DigestUpdate(ctx, size.data(), size.size());
+    EVP_DigestUpdate(ctx, part.data(), part.size());
+  }
+  EVP_DigestFinal_ex(ctx, digest, &length);
+  EVP_MD_CTX_free(ctx);
+  static const char* kHex = "0123456789abcdef";
+  std::string hex;
+  for (unsigned int i = 0; i < length; ++i) {
+    hex += kHex[digest[i] >> 4];
+    hex += kHex[digest[i] & 15];
+  }
+  return hex;
+}
+
+class Loader {
+ public:
+  Loader(Program& program, SourceManager& sources, Diagnostics& diagnostics)
+      : program_(program), sources_(sources), diagnostics_(diagnostics) {}
+
+  void LoadMain(const SourceFile& source) {
+    auto file = ParseRuleFile(source, diagnostics_);
+    program_.main = file.get();
+    auto* raw = file.get();
+    program_.files.push_back(std::move(file));
+    in_progress_.insert(Canonical(source.path()));
+    LoadImports(*raw);
+  }
+
+ private:
+  static std::string Canonical(const std::string& path) {
+    std::error_code ec;
+    auto canonical = fs::weakly_canonical(path, ec);
+    return ec ? path : canonical.string();
+  }
+
+  void LoadImports(ast::RuleFile& file) {
+    fs::path folder = fs::path(file.source->path()).parent_path();
+    for (auto& import : file.imports) {
+      fs::path target = folder / import.path;
+      import.resolved_path = Canonical(target.string());
+      if (in_progress_.count(import.resolved_path) != 0) {
+        diagnostics_.Error(import.where, "K402", "import が循環しています: " + import.path,
+                           "import cycle through '" + import.path + "'",
+                           "モジュール同士が互いに import しないようにしてください",
+                           "modules must not import each other in a circle");
+        continue;
+      }
+      if (done_.count(import.resolved_path) != 0) continue;
+      const SourceFile* source = sources_.Load(target.string());
+      if (source == nullptr) {
+        std::vector<std::string> siblings;
+        std::error_code ec;
+        fs::path dir = target.parent_path();
+        if (fs::is_directory(dir, ec)) {
+          for (const auto& entry : fs::directory_iterator(dir, ec)) {
+            siblings.push_back(entry.path().filename().string());
+          }
+        }
+        std::string close = ClosestName(target.filename().string(), siblings);
+        diagnostics_.Error(
+            import.where, "K403", "import するファイル「" + import.path + "」が見つかりません",
+            "imported file '" + import.path + "' was not found (looked at " + target.string() + ")",
+            close.empty() ? "パスはこのファイルのフォルダからの相対パスです"
+                          : "「" + close + "」のことですか？",
+            close.empty() ? "paths are relative to this file's folder"
+                          : "did you mean '" + close + "'?");
+        continue;
+      }
+      auto module = ParseRuleFile(*source, diagnostics_);
+      if (!module->is_module) {
+        diagnostics_.Error(import.where, "K404",
+                           "「" + import.path + "」はモジュールではなく疾病ファイルです",
+                           "'" + import.path + "' is a disease file, not a module",
+                           "共有する尺度は `module` で始まるファイルに書いてください",
+                           "put shared scales in a file that starts with `module`");
+        continue;
+      }
+      auto* raw = module.get();
+      program_.files.push_back(std::move(module));
+      in_progress_.insert(import.resolved_path);
+      LoadImports(*raw);
+      in_progress_.erase(import.resolved_path);
+      done_.insert(import.resolved_path);
+      program_.modules.push_back(raw);
+    }
+  }
+
+  Program& program_;
+  SourceManager& sources_;
+  Diagnostics& diagnostics_;
+  std::set<std::string> in_progress_;
+  std::set<std::string> done_;
+};
+
+void Hash(Program& program) {
+  std::vector<std::string_view> parts{kLanguageVersion};
+  for (auto* file : program.AllFiles()) parts.push_back(file->source->text());
+  program.content_hash = "sha256:" + Sha256Hex(parts);
+}
+
+}  // namespace
+
+std::unique_ptr<Program> LoadProgram(const std::string& path, SourceManager& sources,
+                                     Diagnostics& diagnostics) {
+  auto program = std::make_unique<Program>();
+  const SourceFile* source = sources.Load(path);
+  if (source == nullptr) {
+    diagnostics.Error({}, "K400", "ファイル「" + path + "」を読めません",
+                      "cannot read file '" + path + "'");
+    auto empty = std::make_unique<ast::RuleFile>();
+    empty->source = sources.Add(path, "");
+    program->main = empty.get();
+    program->files.push_back(std::move(empty));
+    return program;
+  }
+  Loader(*program, sources, diagnostics).LoadMain(*source);
+  Hash(*program);
+  return program;
+}
+
+std::unique_ptr<Program> LoadProgramFromText(const std::string& path, std::string text,
+                                             SourceManager& sources, Diagnostics& diagnostics) {
+  auto program = std::make_unique<Program>();
+  const SourceFile* source = sources.Add(path, std::move(text));
+  Loader(*program, sources, diagnostics).LoadMain(*source);
+  Hash(*program);
+  return program;
+}
+
+}  // namespace kijun::dsl

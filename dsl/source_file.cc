@@ -1,0 +1,84 @@
+#include "dsl/source_file.h"
+
+#include <fstream>
+#include <sstream>
+
+namespace kijun::dsl {
+
+SourceFile::SourceFile(std::string path, std::string text)
+    : path_(std::move(path)), text_(std::move(text)) {
+  line_starts_.push_back(0);
+  for (size_t i = 0; i < text_.size(); ++i) {
+    if (text_[i] == '\n') line_starts_.push_back(i + 1);
+  }
+}
+
+std::string_view SourceFile::Line(uint32_t line) const {
+  if (line == 0 || line > line_starts_.size()) return {};
+  size_t begin = line_starts_[line - 1];
+  size_t end = line < line_starts_.size() ? line_starts_[line] - 1 : text_.size();
+  std::string_view view(text_.data() + begin, end - begin);
+  if (!view.empty() && view.back() == '\r') view.remove_suffix(1);
+  return view;
+}
+
+const SourceFile* SourceManager::Load(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return nullptr;
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  return Add(path, buffer.str());
+}
+
+const SourceFile* SourceManager::Add(std::string path, std::string text) {
+  files_.push_back(std::make_unique<SourceFile>(std::move(path), std::move(text)));
+  return files_.back().get();
+}
+
+namespace {
+
+// Decodes one code point starting at `i`, advancing `i`. Invalid bytes count
+// as one code point each so that bad input never loops.
+char32_t NextCodePoint(std::string_view s, size_t& i) {
+  auto byte = static_cast<unsigned char>(s[i]);
+  int extra = byte >= 0xF0 ? 3 : byte >= 0xE0 ? 2 : byte >= 0xC0 ? 1 : 0;
+  char32_t cp = extra == 0 ? byte : byte & (0x3F >> extra);
+  ++i;
+  for (int k = 0; k < extra && i < s.size(); ++k, ++i) {
+    cp = (cp << 6) | (static_cast<unsigned char>(s[i]) & 0x3F);
+  }
+  return cp;
+}
+
+bool IsWide(char32_t cp) {
+  if (cp >= 0xFF61 && cp <= 0xFF9F) return false;  // half-width katakana
+  return (cp >= 0x1100 && cp <= 0x115F) || (cp >= 0x2E80 && cp <= 0xA4CF) ||
+         (cp >= 0xAC00 && cp <= 0xD7A3) || (cp >= 0xF900 && cp <= 0xFAFF) ||
+         (cp >= 0xFE30 && cp <= 0xFE4F) || (cp >= 0xFF00 && cp <= 0xFF60) ||
+         (cp >= 0xFFE0 && cp <= 0xFFE6) || (cp >= 0x20000 && cp <= 0x3FFFD);
+}
+
+}  // namespace
+
+uint32_t DisplayWidth(std::string_view utf8) {
+  uint32_t width = 0;
+  for (size_t i = 0; i < utf8.size();) {
+    char32_t cp = NextCodePoint(utf8, i);
+    width += cp == '\t' ? 1 : IsWide(cp) ? 2 : 1;
+  }
+  return width;
+}
+
+std::string_view PrefixCodePoints(std::string_view utf8, uint32_t count) {
+  size_t i = 0;
+  for (uint32_t n = 0; n < count && i < utf8.size(); ++n) NextCodePoint(utf8, i);
+  return utf8.substr(0, i);
+}
+
+uint32_t CodePointCount(std::string_view utf8) {
+  uint32_t n = 0;
+  for (size_t i = 0; i < utf8.size(); ++n) NextCodePoint(utf8, i);
+  return n;
+}
+
+}  // namespace kijun::dsl

@@ -1,0 +1,55 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace kijun::dsl {
+
+// One rule file's text as read from disk. Immutable after construction.
+class SourceFile {
+ public:
+  SourceFile(std::string path, std::string text);
+
+  const std::string& path() const { return path_; }
+  const std::string& text() const { return text_; }
+  // The 1-based line `line` without its line break; empty when out of range.
+  std::string_view Line(uint32_t line) const;
+
+ private:
+  std::string path_;
+  std::string text_;
+  std::vector<size_t> line_starts_;
+};
+
+// A place in a rule file. Lines and columns are 1-based; columns count
+// Unicode code points, as rule authors see characters.
+struct SourceLocation {
+  const SourceFile* file = nullptr;
+  uint32_t line = 0;
+  uint32_t column = 0;
+  uint32_t length = 1;  // in code points, for the caret underline
+};
+
+// Owns every SourceFile loaded in one run so locations stay valid.
+class SourceManager {
+ public:
+  // Reads `path`; returns nullptr when it cannot be read.
+  const SourceFile* Load(const std::string& path);
+  // Adds text that did not come from disk (tests, the editor).
+  const SourceFile* Add(std::string path, std::string text);
+
+ private:
+  std::vector<std::unique_ptr<SourceFile>> files_;
+};
+
+// Width of a UTF-8 string in terminal columns: CJK and full-width forms are 2.
+uint32_t DisplayWidth(std::string_view utf8);
+// The first `count` code points of `utf8`.
+std::string_view PrefixCodePoints(std::string_view utf8, uint32_t count);
+// Number of code points in `utf8`.
+uint32_t CodePointCount(std::string_view utf8);
+
+}  // namespace kijun::dsl

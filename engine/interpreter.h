@@ -1,0 +1,19 @@
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include "engine/ir.h"
+#include "engine/judgment.h"
+
+namespace kijun::engine {
+
+// The reference executor: plain evaluation of the IR, written for clarity.
+// It defines the semantics the JIT must reproduce exactly. Thread-compatible:
+// `rules` is only read, so many threads may judge with one RuleSet.
+//
+// Order of work: bind and validate the answers, calculate (in dependency
+// order), decide the classifications (in the order written), then the
+// required / asked-when rules and the checks.
+Judgment Judge(const ir::RuleSet& rules, const FormInput& form, const nlohmann::json& items);
+
+}  // namespace kijun::engine

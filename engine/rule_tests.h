@@ -1,0 +1,29 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "dsl/program.h"
+#include "engine/ir.h"
+
+namespace kijun::engine {
+
+struct RuleTestFailure {
+  std::string where;  // file:line of the expectation
+  std::string test;
+  std::string expected;
+  std::string actual;
+};
+
+struct RuleTestReport {
+  int passed = 0;
+  int failed = 0;
+  std::vector<RuleTestFailure> failures;
+};
+
+// Runs the example patients written in the program's main file against
+// `rules` (the lowered form of the same program) and compares every
+// expectation. A test passes when all its expectations hold.
+RuleTestReport RunRuleTests(const dsl::Program& program, const ir::RuleSet& rules);
+
+}  // namespace kijun::engine
