@@ -200,9 +200,20 @@ caseArm
     : expr '->' expr ';'
     ;
 
+// A few keywords are also ordinary words (max, any, all, lines …); they
+// may be used as names where the grammar expects one.
 name
     : IDENT
     | CODE
+    | MAX
+    | ANY
+    | ALL
+    | LINES
+    | ROWS
+    | COLUMNS
+    | URL
+    | SOURCE
+    | LEVEL
     ;
 
 // ---------------------------------------------------------------- lexer

@@ -18,6 +18,8 @@ const std::vector<Builtin>& Builtins() {
       {"months_between", "経過月数", "whole months from one date or year-month to another", false},
       {"add_months", "月の加算", "a year-month moved by n months", false},
       {"year_month", "年月", "the year-month of a date", false},
+      {"variant", "様式の区分", "the form's variant (新規 / 更新) as text", false},
+      {"form_date", "記載日", "the date the form was written (the form's \"date\")", false},
       {"known", "記入あり", "true when the value is known (not missing, not 不明)", false},
       {"contains", "選択あり", "true when a multiple choice includes an option", false},
   };

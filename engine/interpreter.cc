@@ -40,6 +40,7 @@ class Evaluator {
   Evaluator(const ir::RuleSet& rules, Judgment& out) : rules_(rules), out_(out) {}
 
   void Run(const BoundForm& bound, const FormInput& form) {
+    form_ = &form;
     items_ = &bound.values;
     states_ = &bound.states;
     groups_ = &bound.group_entries;
@@ -416,6 +417,10 @@ class Evaluator {
         if (!a.known()) return Value::UnknownOf(n.kind);
         return Num(engine::Number::Exact(double(dsl::YearMonthOfDate(int64_t(a.lo)))));
       }
+      case Op::kVariant:
+        return form_->variant.empty() ? Value::UnknownOf(ir::ValueKind::kText) : Value::OfText(form_->variant);
+      case Op::kFormDate:
+        return form_->date ? Num(engine::Number::Exact(double(*form_->date))) : Value::UnknownOf(n.kind);
       case Op::kKnown: return Tru(Eval(n.args[0]).known() ? Truth::kTrue : Truth::kFalse);
       case Op::kContains: {
         Value list = Eval(n.args[0]);
@@ -546,6 +551,7 @@ class Evaluator {
 
   const ir::RuleSet& rules_;
   Judgment& out_;
+  const FormInput* form_ = nullptr;
   const std::vector<Value>* items_ = nullptr;
   const std::vector<AnswerState>* states_ = nullptr;
   const std::vector<int64_t>* groups_ = nullptr;

@@ -42,6 +42,8 @@ enum class Op : uint8_t {
   kFloor, kAbs,
   kAge, kMonthsBetweenDates, kMonthsBetweenYearMonths, kAddMonths, kYearMonthOf,
   kKnown,
+  kVariant,      // the form's variant as text
+  kFormDate,     // the form's date
   kContains,     // a[0] choices item, number = code
 };
 

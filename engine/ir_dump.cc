@@ -58,6 +58,8 @@ const char* OpName(ir::Op op) {
     case Op::kYearMonthOf: return "year-month-of";
     case Op::kKnown: return "known";
     case Op::kContains: return "contains";
+    case Op::kVariant: return "variant";
+    case Op::kFormDate: return "form-date";
   }
   return "?";
 }

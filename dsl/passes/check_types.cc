@@ -34,6 +34,10 @@ Type ItemValueType(const ast::ItemType& t) {
   return {};
 }
 
+// Choice codes are ordinal grades on the forms (mRS 0..5, Barthel points),
+// so choices take part in comparisons, sums and arithmetic as integers.
+bool IsNumeric(const Type& t) { return t.IsNumber() || t.kind == TypeKind::kChoice; }
+
 class CheckTypes : public Pass {
  public:
   std::string_view name() const override { return "check_types"; }
@@ -222,6 +226,7 @@ class CheckTypes : public Pass {
   }
 
   Type Numeric(const Type& a, const Type& b) {
+    if (!a.IsNumber() && !b.IsNumber()) return Type::Of(TypeKind::kInteger);
     TypeKind kind = a.kind == TypeKind::kDecimal || b.kind == TypeKind::kDecimal
                         ? TypeKind::kDecimal
                         : TypeKind::kInteger;
@@ -358,7 +363,7 @@ class CheckTypes : public Pass {
         first = false;
         continue;
       }
-      if (result.IsNumber() && t.IsNumber()) {
+      if (IsNumeric(result) && IsNumeric(t)) {
         if (!result.unit.empty() && !t.unit.empty() && result.unit != t.unit) {
           d_->Error(v->where, "K330",
                     "単位が違う値が並んでいます: 「" + result.unit + "」と「" + t.unit + "」",
@@ -440,13 +445,17 @@ class CheckTypes : public Pass {
     }
     Type b = Infer(*e.args[1]);
     if (a.IsError() || b.IsError()) return Error(e);
+    if ((op == "=" || op == "!=") && e.args[0]->kind == ast::ExprKind::kCall &&
+        e.args[0]->name == "variant" && e.args[1]->kind == ast::ExprKind::kString) {
+      CheckVariantName(*e.args[1]);
+    }
     if (b.kind == TypeKind::kChoice && (op == "=" || op == "!=")) {
       CheckChoiceOperand(b, *e.args[0]);
       return Set(e, Type::Of(TypeKind::kTruth));
     }
     bool comparison = op == "=" || op == "!=" || op == "<" || op == "<=" || op == ">" || op == ">=";
     if (comparison) {
-      bool ok = (a.IsNumber() && b.IsNumber()) || (a.kind == b.kind && a.kind != TypeKind::kList &&
+      bool ok = (IsNumeric(a) && IsNumeric(b)) || (a.kind == b.kind && a.kind != TypeKind::kList &&
                                                     a.kind != TypeKind::kChoices &&
                                                     a.kind != TypeKind::kGroup);
       if (ok && a.kind == TypeKind::kLevel && a.classification != b.classification) ok = false;
@@ -482,9 +491,9 @@ class CheckTypes : public Pass {
         return Set(e, Type::Of(TypeKind::kInteger, "月"));
       }
     }
-    if (!a.IsNumber() || !b.IsNumber()) {
-      const Type& bad = a.IsNumber() ? b : a;
-      const ast::Expr& where = a.IsNumber() ? *e.args[1] : *e.args[0];
+    if (!IsNumeric(a) || !IsNumeric(b)) {
+      const Type& bad = IsNumeric(a) ? b : a;
+      const ast::Expr& where = IsNumeric(a) ? *e.args[1] : *e.args[0];
       Mismatch(where.where, "「" + op + "」", "'" + op + "'", bad, "数値", "numbers");
       return Error(e);
     }
@@ -504,6 +513,21 @@ class CheckTypes : public Pass {
     // Powers are unitless: formulas such as eGFR raise measurements to
     // empirical exponents.
     return Set(e, Type::Of(TypeKind::kDecimal));
+  }
+
+  void CheckVariantName(const ast::Expr& literal) {
+    std::vector<std::string> variants;
+    for (auto* file : program_->AllFiles()) {
+      for (const auto& v : file->variants) variants.push_back(v);
+    }
+    for (const auto& v : variants) {
+      if (v == literal.string_value) return;
+    }
+    std::string close = ClosestName(literal.string_value, variants);
+    d_->Error(literal.where, "K341", "様式の区分「" + literal.string_value + "」は宣言されていません",
+              "form variant '" + literal.string_value + "' is not declared",
+              close.empty() ? "ヘッダの variants に宣言してください" : "「" + close + "」のことですか？",
+              close.empty() ? "declare it in the header's variants" : "did you mean '" + close + "'?");
   }
 
   Type InferLookup(ast::Expr& e) {
@@ -560,11 +584,11 @@ class CheckTypes : public Pass {
       Type result = args[0];
       bool ordered = f == "min" || f == "max";
       for (size_t i = 0; i < args.size(); ++i) {
-        bool ok = args[i].IsNumber() ||
+        bool ok = IsNumeric(args[i]) ||
                   (ordered && (args[i].kind == TypeKind::kDate || args[i].kind == TypeKind::kYearMonth) &&
                    args[i].kind == args[0].kind);
         if (!need(i, ok, "数値", "numbers")) return Error(e);
-        if (args[i].IsNumber()) {
+        if (IsNumeric(args[i])) {
           if (!SameUnit(result, args[i], e)) return Error(e);
           result = Numeric(result, args[i]);
         }
@@ -632,6 +656,14 @@ class CheckTypes : public Pass {
       if (!need(0, args[0].kind == TypeKind::kDate, "日付", "a date")) return Error(e);
       return Set(e, Type::Of(TypeKind::kYearMonth));
     }
+    if (f == "variant") {
+      if (!ArgCount(e, 0, 0)) return Error(e);
+      return Set(e, Type::Of(TypeKind::kText));
+    }
+    if (f == "form_date") {
+      if (!ArgCount(e, 0, 0)) return Error(e);
+      return Set(e, Type::Of(TypeKind::kDate));
+    }
     if (f == "known") {
       if (!ArgCount(e, 1, 1)) return Error(e);
       return Set(e, Type::Of(TypeKind::kTruth));
@@ -669,7 +701,7 @@ class CheckTypes : public Pass {
       }
       return Set(e, Type::Of(f == "count" ? TypeKind::kInteger : TypeKind::kTruth));
     }
-    if (!body.IsNumber()) {
+    if (!IsNumeric(body)) {
       Mismatch(e.args[2]->where, "「" + f + "」の本体", "the body of '" + f + "'", body, "数値",
                "a number");
       return Error(e);
