@@ -214,6 +214,12 @@ name
     | URL
     | SOURCE
     | LEVEL
+    | VARIANT
+    | VARIANTS
+    | GAITO
+    | HIGAITO
+    | ARI
+    | NASHI
     ;
 
 // ---------------------------------------------------------------- lexer

@@ -561,9 +561,10 @@ class TreeBuilder {
         if (auto* expected = e->expectValue()) {
           if (expected->literal()) {
             x.value = Literal(expected->literal());
-            if (x.value->kind == ast::LiteralKind::kAnswer && x.value->string == "不明") {
-              x.value.reset();
-              x.level = "不明";
+            if (x.value->kind == ast::LiteralKind::kAnswer) {
+              // 該当 / 非該当 … may also be level names; 不明 means "undecided".
+              x.level = x.value->string;
+              if (x.level == "不明") x.value.reset();
             }
           } else if (expected->name()) {
             x.level = NameText(expected->name());
