@@ -153,18 +153,46 @@ class Evaluator {
                     : all                ? Truth::kTrue
                     : any                ? Truth::kUnknown
                                          : Truth::kFalse;
-      // Items that would decide it: unknown answers read by the open levels.
+      // Items that would decide it: the unknown answers under the parts of
+      // the open levels' conditions that are themselves unknown.
       std::set<int> deciding;
       for (int k : r.candidates) {
         if (!c.levels[k].condition || results[k] != Truth::kUnknown) continue;
-        for (int slot : c.levels[k].condition->reads) {
-          if (!(*items_)[slot].known()) deciding.insert(slot);
-        }
+        Deciding(*c.levels[k].condition, deciding);
       }
       for (int slot : deciding) r.deciding_items.push_back(rules_.items[slot].name);
     }
     levels_.push_back(r);
     return r;
+  }
+
+  // Collects the unknown items under `n` that make `n` unknown: only
+  // sub-expressions whose own value is unknown are followed, so an item that
+  // cannot change the result (the unknown operand of a true "or") is left out.
+  void Deciding(const ir::Node& n, std::set<int>& out) {
+    if (Eval(n).known()) return;
+    switch (n.op) {
+      case ir::Op::kItem:
+        out.insert(n.slot);
+        return;
+      case ir::Op::kCalc:
+        Deciding(rules_.calcs[size_t(n.slot)].expr, out);
+        return;
+      case ir::Op::kQualifies:
+      case ir::Op::kLevelIs:
+        for (const auto& name : levels_[size_t(n.slot)].deciding_items) out.insert(rules_.FindItem(name));
+        return;
+      case ir::Op::kLoop:
+      case ir::Op::kIndex:
+      case ir::Op::kCountEntries:
+        // Loop bodies depend on the loop variable; report every unknown item read.
+        for (int slot : n.reads) {
+          if (!(*items_)[size_t(slot)].known()) out.insert(slot);
+        }
+        return;
+      default:
+        for (const auto& a : n.args) Deciding(a, out);
+    }
   }
 
   void CollectClauses(const ir::Node& n, ir::Op op, std::vector<const ir::Node*>& out) {
