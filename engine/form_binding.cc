@@ -267,6 +267,7 @@ class Binder {
         }
         Value list;
         list.kind = ir::ValueKind::kList;
+        list.list_known = true;
         for (const auto& el : v) {
           const ir::ChoiceOption* o = FindOption(s, el);
           if (o == nullptr) {
@@ -333,6 +334,7 @@ class Binder {
         const ir::ItemSchema& element = s.element_schema.front();
         Value list;
         list.kind = ir::ValueKind::kList;
+        list.list_known = true;
         bool ok = true;
         for (size_t i = 0; i < v.size(); ++i) {
           Value el = UnknownValueOf(element);
@@ -385,6 +387,7 @@ Value UnknownValueOf(const ir::ItemSchema& s) {
     case ir::ItemKind::kList: {
       Value list;
       list.kind = ir::ValueKind::kList;
+      list.list_known = true;  // the length is fixed; the elements are unknown
       for (int i = 0; i < s.list_size; ++i) list.list.push_back(UnknownValueOf(s.element_schema.front()));
       return list;
     }

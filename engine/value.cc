@@ -65,6 +65,7 @@ bool Value::known() const {
     case ir::ValueKind::kNumber: return number.known();
     case ir::ValueKind::kText: return text_known;
     case ir::ValueKind::kList:
+      if (!list_known) return false;
       for (const auto& element : list) {
         if (!element.known()) return false;
       }

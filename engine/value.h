@@ -38,6 +38,7 @@ struct Value {
   Number number;
   std::string text;
   bool text_known = false;
+  bool list_known = false;  // false for an unanswered multiple choice
   std::vector<Value> list;  // lists and multiple choices
 
   static Value OfTruth(Truth t);

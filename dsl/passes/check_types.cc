@@ -38,6 +38,10 @@ Type ItemValueType(const ast::ItemType& t) {
 // so choices take part in comparisons, sums and arithmetic as integers.
 bool IsNumeric(const Type& t) { return t.IsNumber() || t.kind == TypeKind::kChoice; }
 
+// The unit of a product, quotient or power of measurements: the language does
+// not do unit algebra, so such values are left unchecked.
+constexpr const char* kDerivedUnit = "?";
+
 class CheckTypes : public Pass {
  public:
   std::string_view name() const override { return "check_types"; }
@@ -169,11 +173,13 @@ class CheckTypes : public Pass {
           reject("整数", "integer", "round() で丸めるか decimal(桁数) と宣言してください",
                  "round() it or declare decimal(places)");
         }
-        calc.type = Type::Of(TypeKind::kInteger, calc.unit.empty() ? t.unit : calc.unit);
+        calc.type = Type::Of(TypeKind::kInteger, !calc.unit.empty() ? calc.unit
+                                                 : t.unit == kDerivedUnit ? "" : t.unit);
         break;
       case ast::CalcTypeKind::kDecimal:
         if (!t.IsNumber()) reject("小数", "decimal", "", "");
-        calc.type = Type::Of(TypeKind::kDecimal, calc.unit.empty() ? t.unit : calc.unit);
+        calc.type = Type::Of(TypeKind::kDecimal, !calc.unit.empty() ? calc.unit
+                                                 : t.unit == kDerivedUnit ? "" : t.unit);
         break;
       case ast::CalcTypeKind::kBoolean:
         if (t.kind != TypeKind::kTruth) reject("真偽", "boolean", "", "");
@@ -184,7 +190,7 @@ class CheckTypes : public Pass {
         calc.type = Type::Of(TypeKind::kText);
         return;
     }
-    if (!calc.unit.empty() && !t.unit.empty() && calc.unit != t.unit) {
+    if (!calc.unit.empty() && !t.unit.empty() && t.unit != kDerivedUnit && calc.unit != t.unit) {
       d_->Error(calc.type_where, "K320",
                 "計算「" + calc.name + "」の単位「" + calc.unit + "」が式の単位「" + t.unit +
                     "」と違います",
@@ -213,9 +219,11 @@ class CheckTypes : public Pass {
     }
   }
 
-  // Units must agree when both sides have one.
+  // Units must agree when both sides have one. A derived unit ("?", from
+  // products, quotients and powers of measurements) is not checked.
   bool SameUnit(const Type& a, const Type& b, const ast::Expr& e) {
     if (a.unit.empty() || b.unit.empty() || a.unit == b.unit) return true;
+    if (a.unit == kDerivedUnit || b.unit == kDerivedUnit) return true;
     d_->Error(e.where, "K330",
               "単位が違う値を「" + e.op + "」で組み合わせています: 「" + a.unit + "」と「" +
                   b.unit + "」",
@@ -503,16 +511,18 @@ class CheckTypes : public Pass {
     }
     if (op == "*") {
       Type t = Numeric(a, b);
-      t.unit = a.unit.empty() ? b.unit : b.unit.empty() ? a.unit : "";
+      t.unit = a.unit.empty() ? b.unit : b.unit.empty() ? a.unit : kDerivedUnit;
       return Set(e, t);
     }
     if (op == "/") {
-      Type t = Type::Of(TypeKind::kDecimal, b.unit.empty() ? a.unit : "");
-      return Set(e, t);
+      std::string unit = b.unit.empty()          ? a.unit
+                         : a.unit == b.unit      ? ""  // a ratio of like quantities
+                                                 : kDerivedUnit;
+      return Set(e, Type::Of(TypeKind::kDecimal, unit));
     }
-    // Powers are unitless: formulas such as eGFR raise measurements to
-    // empirical exponents.
-    return Set(e, Type::Of(TypeKind::kDecimal));
+    // Formulas such as eGFR raise measurements to empirical exponents; the
+    // result's unit is derived.
+    return Set(e, Type::Of(TypeKind::kDecimal, a.unit.empty() ? "" : kDerivedUnit));
   }
 
   void CheckVariantName(const ast::Expr& literal) {
