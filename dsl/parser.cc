@@ -44,48 +44,68 @@ class SyntaxErrorListener : public antlr4::BaseErrorListener {
       : source_(source), diagnostics_(diagnostics) {}
 
   void syntaxError(antlr4::Recognizer* recognizer, Token* offending, size_t line,
-                   size_t column, const std::string& message,
+                   size_t column, const std::string& /*message*/,
                    std::exception_ptr /*error*/) override {
     SourceLocation where{&source_, static_cast<uint32_t>(line), static_cast<uint32_t>(column + 1),
                          1};
     if (offending != nullptr && offending->getType() != Token::EOF) {
       where.length = std::max<uint32_t>(1, CodePointCount(offending->getText()));
     }
-    // Only the first error on a line: later ones are usually echoes of it.
+    if (offending != nullptr && offending->getType() == KijunLexer::BAD_CHAR) {
+      BadCharacter(offending->getText(), where);
+      return;
+    }
+    // Only the first grammar error on a line: later ones are usually echoes.
     if (line == last_line_) return;
     last_line_ = line;
 
     std::string expected;
+    const Token* previous = nullptr;
     if (auto* parser = dynamic_cast<antlr4::Parser*>(recognizer)) {
       auto set = parser->getExpectedTokens();
-      if (set.size() <= 8) expected = set.toString(parser->getVocabulary());
+      if (set.size() <= 6) expected = set.toString(parser->getVocabulary());
+      previous = parser->getTokenStream()->LT(-1);
     }
-    if (offending != nullptr && offending->getType() == KijunLexer::BAD_CHAR) {
-      std::string text = offending->getText();
-      std::string half = HalfWidthFor(text);
-      if (!half.empty()) {
-        diagnostics_.Error(where, "K102", "全角文字「" + text + "」は使えません",
-                           "full-width character '" + text + "' is not allowed here",
-                           "半角の「" + half + "」を使ってください",
-                           "use the half-width '" + half + "'");
-      } else if (text == "\"") {
-        diagnostics_.Error(where, "K103", "文字列が閉じられていません",
-                           "string is not closed before the end of the line",
-                           "行末までに「\"」で閉じてください",
-                           "end the string with '\"' on the same line");
-      } else {
-        diagnostics_.Error(where, "K101", "使えない文字「" + text + "」があります",
-                           "unexpected character '" + text + "'",
-                           "この文字を削除してください", "remove this character");
-      }
+    // A statement left unfinished at the end of a line: ANTLR blames the
+    // next line's first word; point at the end of the unfinished line instead.
+    if (offending != nullptr && previous != nullptr && previous->getType() != Token::EOF &&
+        offending->getLine() > previous->getLine()) {
+      SourceLocation end{&source_, static_cast<uint32_t>(previous->getLine()),
+                         static_cast<uint32_t>(previous->getCharPositionInLine() + 1 +
+                                               CodePointCount(previous->getText())),
+                         1};
+      diagnostics_.Error(end, "K107", "行が途中で終わっています (「" + previous->getText() + "」の後に続きが必要です)",
+                         "the line ends unfinished after '" + previous->getText() + "'",
+                         expected.empty() ? "この行の書きかけの部分を完成させてください"
+                                          : "ここには " + expected + " のいずれかが必要です",
+                         expected.empty() ? "complete this line" : "expected one of " + expected);
+      last_line_ = previous->getLine();
       return;
     }
-    std::string hint_ja = expected.empty() ? "" : "ここには " + expected + " のいずれかが必要です";
-    std::string hint_en = expected.empty() ? "" : "expected one of " + expected;
+    std::string hint_ja = expected.empty() ? "書き方は docs/language.md を参照してください"
+                                           : "ここには " + expected + " のいずれかが必要です";
+    std::string hint_en = expected.empty() ? "see docs/language.md for the syntax"
+                                           : "expected one of " + expected;
     diagnostics_.Error(where, "K100", Describe(offending) + " の位置で文法が正しくありません",
-                       "syntax error at " + (offending ? "'" + offending->getText() + "'" : "?") +
-                           " (" + message + ")",
+                       "syntax error at " + (offending ? "'" + offending->getText() + "'" : std::string("?")),
                        hint_ja, hint_en);
+  }
+
+  void BadCharacter(const std::string& text, const SourceLocation& where) {
+    std::string half = HalfWidthFor(text);
+    if (!half.empty()) {
+      diagnostics_.Error(where, "K102", "全角文字「" + text + "」は使えません",
+                         "full-width character '" + text + "' is not allowed here",
+                         "半角の「" + half + "」を使ってください", "use the half-width '" + half + "'");
+    } else if (text == "\"") {
+      diagnostics_.Error(where, "K103", "文字列が閉じられていません",
+                         "string is not closed before the end of the line",
+                         "行末までに「\"」で閉じてください", "end the string with '\"' on the same line");
+    } else {
+      diagnostics_.Error(where, "K101", "使えない文字「" + text + "」があります",
+                         "unexpected character '" + text + "'", "この文字を削除してください",
+                         "remove this character");
+    }
   }
 
  private:
@@ -759,7 +779,23 @@ class TreeBuilder {
 }  // namespace
 
 std::unique_ptr<ast::RuleFile> ParseRuleFile(const SourceFile& source, Diagnostics& diagnostics) {
-  antlr4::ANTLRInputStream input(source.text());
+  std::string text = source.text();
+  if (auto bad = FirstInvalidUtf8(text)) {
+    uint32_t line = 1, column = 1;
+    for (size_t i = 0; i < *bad; ++i) {
+      if (text[i] == '\n') {
+        ++line;
+        column = 1;
+      } else if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) {
+        ++column;
+      }
+    }
+    diagnostics.Error({&source, line, column, 1}, "K106", "ファイルが UTF-8 ではありません",
+                      "the file is not valid UTF-8", "UTF-8 で保存し直してください (Shift_JIS は使えません)",
+                      "save the file as UTF-8 (Shift_JIS is not supported)");
+    text = ReplaceInvalidUtf8(text);
+  }
+  antlr4::ANTLRInputStream input(text);
   input.name = source.path();
   KijunLexer lexer(&input);
   SyntaxErrorListener listener(source, diagnostics);

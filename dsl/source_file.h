@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -51,5 +52,9 @@ uint32_t DisplayWidth(std::string_view utf8);
 std::string_view PrefixCodePoints(std::string_view utf8, uint32_t count);
 // Number of code points in `utf8`.
 uint32_t CodePointCount(std::string_view utf8);
+// Byte offset of the first byte that is not part of valid UTF-8, if any.
+std::optional<size_t> FirstInvalidUtf8(std::string_view text);
+// `text` with every invalid UTF-8 byte replaced by U+FFFD.
+std::string ReplaceInvalidUtf8(std::string_view text);
 
 }  // namespace kijun::dsl
