@@ -6,6 +6,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <set>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -74,8 +75,14 @@ Args ParseArgs(int argc, char** argv, int from, const std::vector<std::string>& 
   return args;
 }
 
+// Prints each distinct diagnostic once: a module imported by several files
+// is checked with each of them.
 void PrintDiagnostics(const dsl::Diagnostics& diagnostics) {
-  for (const auto& d : diagnostics.Sorted()) std::cerr << dsl::Render(d) << '\n';
+  std::set<std::string> seen;
+  for (const auto& d : diagnostics.Sorted()) {
+    std::string text = dsl::Render(d);
+    if (seen.insert(text).second) std::cerr << text << '\n';
+  }
 }
 
 int Check(const Args& args) {
@@ -88,9 +95,12 @@ int Check(const Args& args) {
   auto files = FindRuleFiles(args.positional);
   for (const auto& path : files) CompileRuleFile(path, sources, diagnostics);
   PrintDiagnostics(diagnostics);
-  size_t warnings = diagnostics.all().size() - diagnostics.error_count();
-  std::cerr << files.size() << " files checked: " << diagnostics.error_count() << " errors, "
-            << warnings << " warnings\n";
+  std::set<std::string> errors, warnings;
+  for (const auto& d : diagnostics.all()) {
+    (d.severity == dsl::Severity::kError ? errors : warnings).insert(dsl::Render(d));
+  }
+  std::cerr << files.size() << " files checked: " << errors.size() << " errors, " << warnings.size()
+            << " warnings\n";
   return diagnostics.HasErrors() ? 1 : 0;
 }
 

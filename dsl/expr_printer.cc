@@ -80,6 +80,8 @@ std::string PrintExpr(const ast::Expr& e) {
       bool comparison = p == 5;
       int left_min = right_assoc || comparison ? p + 1 : p;
       int right_min = right_assoc ? p : p + 1;
+      // The grammar reads `x ^ -1.094` as x to the power -1.094.
+      if (right_assoc && e.args[1]->kind == ast::ExprKind::kNegate) right_min = 8;
       return Operand(*e.args[0], left_min) + " " + e.op + " " + Operand(*e.args[1], right_min);
     }
     case ast::ExprKind::kIf:

@@ -13,7 +13,7 @@ namespace {
 
 std::string FormatNumberText(double v) {
   char buffer[64];
-  auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, v);
+  auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, v, std::chars_format::fixed);
   return ec == std::errc() ? std::string(buffer, end) : "0";
 }
 
@@ -25,7 +25,11 @@ class Formatter {
     Header();
     for (size_t i = 0; i < file_.order.size(); ++i) {
       const auto& [kind, index] = file_.order[i];
-      out_ << '\n';
+      // One-line declarations of the same kind stay together; everything
+      // else is separated by a blank line.
+      bool grouped = i > 0 && file_.order[i - 1].first == kind &&
+                     (kind == ast::RuleFile::DeclKind::kCalc || kind == ast::RuleFile::DeclKind::kCheck);
+      if (!grouped) out_ << '\n';
       uint32_t line = file_.order_lines[i];
       CommentsBefore(line, "");
       switch (kind) {
@@ -100,9 +104,17 @@ class Formatter {
     }
   }
 
+  static std::string Bound(double v, int places) {
+    char buffer[64];
+    auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, v, std::chars_format::fixed, places);
+    return ec == std::errc() ? std::string(buffer, end) : FormatNumberText(v);
+  }
+
+  // Decimal bounds keep the item's places: 30.0..45.0 for decimal(1).
   static std::string Range(const ast::ItemType& t) {
     if (!t.min && !t.max) return "";
-    return " " + FormatNumberText(t.min.value_or(0)) + ".." + FormatNumberText(t.max.value_or(0));
+    int places = t.kind == ast::ItemKind::kDecimal ? t.places : 0;
+    return " " + Bound(t.min.value_or(0), places) + ".." + Bound(t.max.value_or(0), places);
   }
 
   static std::string Options(const std::vector<ast::ChoiceOption>& options) {
@@ -253,10 +265,15 @@ class Formatter {
     if (t.date) out_ << "  dated " << FormatDate(*t.date) << '\n';
     if (!t.given.empty()) {
       out_ << "  given {\n";
-      for (const auto& b : t.given) {
-        CommentsBefore(b.where.line, "    ");
-        out_ << "    " << b.name << ": " << PrintLiteral(b.value) << ',';
-        EndLine(b.where.line);
+      // Answers the author wrote on one line stay on one line.
+      for (size_t i = 0; i < t.given.size();) {
+        uint32_t given_line = t.given[i].where.line;
+        CommentsBefore(given_line, "    ");
+        out_ << "   ";
+        for (; i < t.given.size() && t.given[i].where.line == given_line; ++i) {
+          out_ << ' ' << t.given[i].name << ": " << PrintLiteral(t.given[i].value) << ',';
+        }
+        EndLine(given_line);
       }
       out_ << "  }\n";
     }

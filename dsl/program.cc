@@ -65,7 +65,7 @@ class Loader {
   void LoadImports(ast::RuleFile& file) {
     fs::path folder = fs::path(file.source->path()).parent_path();
     for (auto& import : file.imports) {
-      fs::path target = folder / import.path;
+      fs::path target = (folder / import.path).lexically_normal();
       import.resolved_path = Canonical(target.string());
       if (in_progress_.count(import.resolved_path) != 0) {
         diagnostics_.Error(import.where, "K402", "import が循環しています: " + import.path,

@@ -82,7 +82,7 @@ double RoundHalfAway(double value, int places) {
 std::string FormatNumber(double value) {
   if (value == 0) return "0";  // also folds -0
   char buffer[64];
-  auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, value);
+  auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::fixed);
   return ec == std::errc() ? std::string(buffer, end) : std::string("nan");
 }
 
