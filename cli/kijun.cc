@@ -163,7 +163,7 @@ bool ReadForm(const json& line, engine::FormInput& form, std::string& error_ja, 
   return true;
 }
 
-json ErrorResult(size_t line, const std::string& id, const std::string& ja, const std::string& en) {
+nlohmann::ordered_json ErrorResult(size_t line, const std::string& id, const std::string& ja, const std::string& en) {
   nlohmann::ordered_json out;
   out["line"] = line;
   if (!id.empty()) out["id"] = id;

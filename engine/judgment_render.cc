@@ -108,7 +108,7 @@ ordered_json JudgmentToJson(const ir::RuleSet& rules, const Judgment& j) {
       for (int k : c.candidates) candidates.push_back(c.levels[size_t(k)].name);
       r["possible"] = candidates;
     }
-    r["qualifies"] = TruthJson(c.qualifies);
+    if (c.kind != ir::ClassificationKind::kOutcome) r["qualifies"] = TruthJson(c.qualifies);
     if (!c.deciding_items.empty()) r["insufficient_data"] = c.deciding_items;
     ordered_json levels = ordered_json::array();
     for (const auto& l : c.levels) {
