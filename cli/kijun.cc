@@ -6,18 +6,18 @@
 #include <fstream>
 #include <iostream>
 #include <map>
-#include <set>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
 #include <vector>
 
-#include "dsl/ast_dump.h"
-#include "dsl/formatter.h"
-#include "engine/ir_dump.h"
 #include "cli/rule_library.h"
+#include "dsl/ast_dump.h"
 #include "dsl/calendar.h"
+#include "dsl/formatter.h"
 #include "dsl/pass.h"
 #include "engine/interpreter.h"
+#include "engine/ir_dump.h"
 #include "engine/judgment_render.h"
 #include "engine/lower_to_ir.h"
 #include "engine/rule_tests.h"
@@ -134,7 +134,8 @@ int Test(const Args& args) {
 }
 
 // Reads the envelope of one form: {"id", "disease", "variant", "date", "items"}.
-bool ReadForm(const json& line, engine::FormInput& form, std::string& error_ja, std::string& error_en) {
+bool ReadForm(const json& line, engine::FormInput& form, std::string& error_ja,
+              std::string& error_en) {
   if (!line.is_object()) {
     error_ja = "フォームは JSON オブジェクトにしてください";
     error_en = "a form must be a JSON object";
@@ -150,7 +151,8 @@ bool ReadForm(const json& line, engine::FormInput& form, std::string& error_ja, 
     return false;
   }
   form.disease = disease->get<std::string>();
-  if (auto it = line.find("variant"); it != line.end() && it->is_string()) form.variant = it->get<std::string>();
+  if (auto it = line.find("variant"); it != line.end() && it->is_string())
+    form.variant = it->get<std::string>();
   if (auto it = line.find("date"); it != line.end() && !it->is_null()) {
     auto days = it->is_string() ? dsl::ParseDate(it->get<std::string>()) : std::nullopt;
     if (!days) {
@@ -163,7 +165,8 @@ bool ReadForm(const json& line, engine::FormInput& form, std::string& error_ja, 
   return true;
 }
 
-nlohmann::ordered_json ErrorResult(size_t line, const std::string& id, const std::string& ja, const std::string& en) {
+nlohmann::ordered_json ErrorResult(size_t line, const std::string& id, const std::string& ja,
+                                   const std::string& en) {
   nlohmann::ordered_json out;
   out["line"] = line;
   if (!id.empty()) out["id"] = id;
@@ -178,11 +181,13 @@ bool LoadLibrary(const std::string& folder, RuleLibrary& library, dsl::SourceMan
   library.Load(folder, sources, diagnostics);
   if (diagnostics.HasErrors()) {
     PrintDiagnostics(diagnostics);
-    std::cerr << "kijun: エラーのある規則ファイルは使いません / rule files with errors are not used\n";
+    std::cerr
+        << "kijun: エラーのある規則ファイルは使いません / rule files with errors are not used\n";
   }
   if (library.size() == 0) {
-    std::cerr << "kijun: 「" << folder << "」に使える疾病ファイルがありません / no usable disease files in '"
-              << folder << "'\n";
+    std::cerr << "kijun: 「" << folder
+              << "」に使える疾病ファイルがありません / no usable disease files in '" << folder
+              << "'\n";
     return false;
   }
   return true;
@@ -226,7 +231,9 @@ int Judge(const Args& args) {
     engine::FormInput form;
     std::string ja, en;
     if (line.is_discarded()) {
-      *out << ErrorResult(line_number, "", "JSON として読めません", "not valid JSON").dump(-1, ' ', false) << '\n';
+      *out << ErrorResult(line_number, "", "JSON として読めません", "not valid JSON")
+                  .dump(-1, ' ', false)
+           << '\n';
       ++invalid;
       continue;
     }
@@ -248,7 +255,8 @@ int Judge(const Args& args) {
     engine::Judgment j = engine::Judge(*rules, form, items == line.end() ? json(nullptr) : *items);
     *out << engine::JudgmentToJson(*rules, j).dump(-1, ' ', false) << '\n';
     ++judged;
-    if (progress && line_number % 1000 == 0) std::cerr << "\r判定中 / judging: " << line_number << std::flush;
+    if (progress && line_number % 1000 == 0)
+      std::cerr << "\r判定中 / judging: " << line_number << std::flush;
   }
   if (progress) std::cerr << '\r';
   std::cerr << judged << " judged, " << invalid << " invalid lines\n";
@@ -257,7 +265,8 @@ int Judge(const Args& args) {
 
 int Explain(const Args& args) {
   if (args.positional.size() != 1) {
-    std::cerr << "kijun explain: フォームの JSON ファイルを一つ指定してください / give one form file\n";
+    std::cerr
+        << "kijun explain: フォームの JSON ファイルを一つ指定してください / give one form file\n";
     return 2;
   }
   dsl::SourceManager sources;
@@ -290,7 +299,8 @@ int Explain(const Args& args) {
     return 1;
   }
   auto items = form_json.find("items");
-  engine::Judgment j = engine::Judge(*rules, form, items == form_json.end() ? json(nullptr) : *items);
+  engine::Judgment j =
+      engine::Judge(*rules, form, items == form_json.end() ? json(nullptr) : *items);
   std::cout << engine::ExplainText(*rules, j, args.Get("lang", "ja"));
   return 0;
 }

@@ -50,7 +50,8 @@ void RuleLibrary::Load(const std::string& folder, dsl::SourceManager& sources,
         diagnostics.Error(d.where, d.code, d.message_ja, d.message_en, d.hint_ja, d.hint_en);
       }
     }
-    if (file.rules && !file.rules->is_module && !own.HasErrors()) rules_.push_back(std::move(*file.rules));
+    if (file.rules && !file.rules->is_module && !own.HasErrors())
+      rules_.push_back(std::move(*file.rules));
   }
 }
 

@@ -26,22 +26,22 @@ enum class ExprKind {
   kInteger,
   kDecimal,
   kString,
-  kDate,        // integer_value = days since 1970-01-01
-  kYearMonth,   // integer_value = year * 12 + (month - 1)
+  kDate,       // integer_value = days since 1970-01-01
+  kYearMonth,  // integer_value = year * 12 + (month - 1)
   kBoolean,
-  kName,        // an item, calculation, classification, level or loop variable
-  kIndex,       // args[0][args[1]], 1-based
-  kCall,        // name(args...)
-  kLoop,        // name(var in args[0] .. args[1] : args[2])
+  kName,   // an item, calculation, classification, level or loop variable
+  kIndex,  // args[0][args[1]], 1-based
+  kCall,   // name(args...)
+  kLoop,   // name(var in args[0] .. args[1] : args[2])
   kNegate,
   kNot,
-  kBinary,      // op in + - * / ^ = != < <= > >= and or
-  kIf,          // args = condition, then, else
-  kAtLeast,     // args[0] = k, rest = operands
+  kBinary,   // op in + - * / ^ = != < <= > >= and or
+  kIf,       // args = condition, then, else
+  kAtLeast,  // args[0] = k, rest = operands
   kAnyOf,
   kAllOf,
-  kCases,       // args = cond0, value0, cond1, value1, ..., else
-  kLookup,      // name = table, args = row, column
+  kCases,   // args = cond0, value0, cond1, value1, ..., else
+  kLookup,  // name = table, args = row, column
 };
 
 // What a name in an expression refers to, filled by resolve_names.
@@ -86,8 +86,8 @@ struct ChoiceOption {
 enum class ItemKind {
   kInteger,
   kDecimal,
-  kAnswer,   // 1.該当 2.非該当 3.不明
-  kYesNo,    // あり / なし / 不明
+  kAnswer,  // 1.該当 2.非該当 3.不明
+  kYesNo,   // あり / なし / 不明
   kChoice,
   kChoices,  // multiple choice
   kDate,
@@ -100,12 +100,12 @@ struct ItemType {
   ItemKind kind = ItemKind::kInteger;
   std::optional<double> min;
   std::optional<double> max;
-  int places = 0;            // decimals
+  int places = 0;  // decimals
   std::string unit;
   std::vector<ChoiceOption> options;
-  int max_chars = 0;         // text
-  int max_lines = 0;         // text, 0 = no limit
-  int list_size = 0;         // list
+  int max_chars = 0;                  // text
+  int max_lines = 0;                  // text, 0 = no limit
+  int list_size = 0;                  // list
   std::unique_ptr<ItemType> element;  // list
   SourceLocation where;
 };
@@ -237,9 +237,9 @@ struct Literal {
   LiteralKind kind = LiteralKind::kInteger;
   SourceLocation where;
   std::string text;
-  int64_t integer = 0;     // also dates and year-months, as in Expr
+  int64_t integer = 0;  // also dates and year-months, as in Expr
   double decimal = 0;
-  std::string string;      // strings; answers: 該当 非該当 不明 あり なし
+  std::string string;  // strings; answers: 該当 非該当 不明 あり なし
   bool boolean = false;
   std::vector<Literal> elements;
 };
@@ -257,8 +257,8 @@ struct Expectation {
   SourceLocation where;
   std::string target;  // calc / classification / check / item name
   SourceLocation target_where;
-  std::optional<Literal> value;   // a literal expected value
-  std::string level;              // or a level name (or 不明)
+  std::optional<Literal> value;             // a literal expected value
+  std::string level;                        // or a level name (or 不明)
   std::vector<std::string> deciding_items;  // kInsufficient
 };
 

@@ -10,37 +10,62 @@ namespace {
 
 const char* KindName(ast::ExprKind k) {
   switch (k) {
-    case ast::ExprKind::kInteger: return "int";
-    case ast::ExprKind::kDecimal: return "decimal";
-    case ast::ExprKind::kString: return "string";
-    case ast::ExprKind::kDate: return "date";
-    case ast::ExprKind::kYearMonth: return "yearmonth";
-    case ast::ExprKind::kBoolean: return "bool";
-    case ast::ExprKind::kName: return "name";
-    case ast::ExprKind::kIndex: return "index";
-    case ast::ExprKind::kCall: return "call";
-    case ast::ExprKind::kLoop: return "loop";
-    case ast::ExprKind::kNegate: return "neg";
-    case ast::ExprKind::kNot: return "not";
-    case ast::ExprKind::kBinary: return "binary";
-    case ast::ExprKind::kIf: return "if";
-    case ast::ExprKind::kAtLeast: return "at-least";
-    case ast::ExprKind::kAnyOf: return "any-of";
-    case ast::ExprKind::kAllOf: return "all-of";
-    case ast::ExprKind::kCases: return "cases";
-    case ast::ExprKind::kLookup: return "lookup";
+    case ast::ExprKind::kInteger:
+      return "int";
+    case ast::ExprKind::kDecimal:
+      return "decimal";
+    case ast::ExprKind::kString:
+      return "string";
+    case ast::ExprKind::kDate:
+      return "date";
+    case ast::ExprKind::kYearMonth:
+      return "yearmonth";
+    case ast::ExprKind::kBoolean:
+      return "bool";
+    case ast::ExprKind::kName:
+      return "name";
+    case ast::ExprKind::kIndex:
+      return "index";
+    case ast::ExprKind::kCall:
+      return "call";
+    case ast::ExprKind::kLoop:
+      return "loop";
+    case ast::ExprKind::kNegate:
+      return "neg";
+    case ast::ExprKind::kNot:
+      return "not";
+    case ast::ExprKind::kBinary:
+      return "binary";
+    case ast::ExprKind::kIf:
+      return "if";
+    case ast::ExprKind::kAtLeast:
+      return "at-least";
+    case ast::ExprKind::kAnyOf:
+      return "any-of";
+    case ast::ExprKind::kAllOf:
+      return "all-of";
+    case ast::ExprKind::kCases:
+      return "cases";
+    case ast::ExprKind::kLookup:
+      return "lookup";
   }
   return "?";
 }
 
 const char* SymbolName(ast::SymbolKind s) {
   switch (s) {
-    case ast::SymbolKind::kUnresolved: return "";
-    case ast::SymbolKind::kItem: return "item";
-    case ast::SymbolKind::kCalc: return "calc";
-    case ast::SymbolKind::kClassification: return "classification";
-    case ast::SymbolKind::kLevel: return "level";
-    case ast::SymbolKind::kLoopVariable: return "loop-var";
+    case ast::SymbolKind::kUnresolved:
+      return "";
+    case ast::SymbolKind::kItem:
+      return "item";
+    case ast::SymbolKind::kCalc:
+      return "calc";
+    case ast::SymbolKind::kClassification:
+      return "classification";
+    case ast::SymbolKind::kLevel:
+      return "level";
+    case ast::SymbolKind::kLoopVariable:
+      return "loop-var";
   }
   return "";
 }
@@ -77,7 +102,8 @@ std::string DumpProgram(const Program& program) {
         }
         out << '\n';
       }
-      for (const auto& g : s->groups) out << "    group " << g->name << " (" << g->items.size() << " items)\n";
+      for (const auto& g : s->groups)
+        out << "    group " << g->name << " (" << g->items.size() << " items)\n";
     }
     for (const auto& c : file->calcs) {
       out << "  calc " << c->name << " : " << TypeNameEn(c->type) << " = ";
@@ -101,7 +127,8 @@ std::string DumpProgram(const Program& program) {
         out << '\n';
       }
     }
-    for (const auto& t : file->tables) out << "  table " << t->name << ' ' << t->rows.size() << 'x' << t->columns.size() << '\n';
+    for (const auto& t : file->tables)
+      out << "  table " << t->name << ' ' << t->rows.size() << 'x' << t->columns.size() << '\n';
     for (const auto& t : file->tests) out << "  test " << Quote(t.name) << '\n';
   }
   if (!program.calc_order.empty()) {

@@ -27,20 +27,31 @@ class Formatter {
       const auto& [kind, index] = file_.order[i];
       // One-line declarations of the same kind stay together; everything
       // else is separated by a blank line.
-      bool grouped = i > 0 && file_.order[i - 1].first == kind &&
-                     (kind == ast::RuleFile::DeclKind::kCalc || kind == ast::RuleFile::DeclKind::kCheck);
+      bool grouped =
+          i > 0 && file_.order[i - 1].first == kind &&
+          (kind == ast::RuleFile::DeclKind::kCalc || kind == ast::RuleFile::DeclKind::kCheck);
       if (!grouped) out_ << '\n';
       uint32_t line = file_.order_lines[i];
       CommentsBefore(line, "");
       switch (kind) {
-        case ast::RuleFile::DeclKind::kSection: Section(*file_.sections[index], line); break;
-        case ast::RuleFile::DeclKind::kCalc: Calc(*file_.calcs[index], line); break;
-        case ast::RuleFile::DeclKind::kCheck: Check(*file_.checks[index], line); break;
+        case ast::RuleFile::DeclKind::kSection:
+          Section(*file_.sections[index], line);
+          break;
+        case ast::RuleFile::DeclKind::kCalc:
+          Calc(*file_.calcs[index], line);
+          break;
+        case ast::RuleFile::DeclKind::kCheck:
+          Check(*file_.checks[index], line);
+          break;
         case ast::RuleFile::DeclKind::kClassification:
           Classification(*file_.classifications[index], line);
           break;
-        case ast::RuleFile::DeclKind::kTable: Table(*file_.tables[index], line); break;
-        case ast::RuleFile::DeclKind::kTest: Test(file_.tests[index], line); break;
+        case ast::RuleFile::DeclKind::kTable:
+          Table(*file_.tables[index], line);
+          break;
+        case ast::RuleFile::DeclKind::kTest:
+          Test(file_.tests[index], line);
+          break;
       }
     }
     CommentsBefore(UINT32_MAX, "");
@@ -86,7 +97,8 @@ class Formatter {
     if (file_.effective) out_ << "effective " << FormatDate(*file_.effective) << '\n';
     if (!file_.variants.empty()) {
       out_ << "variants ";
-      for (size_t i = 0; i < file_.variants.size(); ++i) out_ << (i ? ", " : "") << file_.variants[i];
+      for (size_t i = 0; i < file_.variants.size(); ++i)
+        out_ << (i ? ", " : "") << file_.variants[i];
       out_ << '\n';
     }
     for (const auto& s : file_.sources) {
@@ -106,7 +118,8 @@ class Formatter {
 
   static std::string Bound(double v, int places) {
     char buffer[64];
-    auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, v, std::chars_format::fixed, places);
+    auto [end, ec] =
+        std::to_chars(buffer, buffer + sizeof buffer, v, std::chars_format::fixed, places);
     return ec == std::errc() ? std::string(buffer, end) : FormatNumberText(v);
   }
 
@@ -133,17 +146,24 @@ class Formatter {
       case ast::ItemKind::kDecimal:
         return "decimal(" + std::to_string(t.places) + ")" + Range(t) +
                (t.unit.empty() ? "" : " " + Quote(t.unit));
-      case ast::ItemKind::kAnswer: return "answer";
-      case ast::ItemKind::kYesNo: return "yesno";
-      case ast::ItemKind::kChoice: return "choice" + Options(t.options);
-      case ast::ItemKind::kChoices: return "choices" + Options(t.options);
-      case ast::ItemKind::kDate: return "date";
-      case ast::ItemKind::kYearMonth: return "yearmonth";
+      case ast::ItemKind::kAnswer:
+        return "answer";
+      case ast::ItemKind::kYesNo:
+        return "yesno";
+      case ast::ItemKind::kChoice:
+        return "choice" + Options(t.options);
+      case ast::ItemKind::kChoices:
+        return "choices" + Options(t.options);
+      case ast::ItemKind::kDate:
+        return "date";
+      case ast::ItemKind::kYearMonth:
+        return "yearmonth";
       case ast::ItemKind::kText:
         return "text max " + std::to_string(t.max_chars) +
                (t.max_lines > 0 ? " lines " + std::to_string(t.max_lines) : "");
       case ast::ItemKind::kList:
-        return "list " + std::to_string(t.list_size) + " of " + (t.element ? TypeSpec(*t.element) : "integer");
+        return "list " + std::to_string(t.list_size) + " of " +
+               (t.element ? TypeSpec(*t.element) : "integer");
     }
     return "integer";
   }
@@ -197,13 +217,20 @@ class Formatter {
   void Calc(const ast::Calc& c, uint32_t line) {
     out_ << "calc " << c.name << Labels(c.label, c.label_en);
     switch (c.declared) {
-      case ast::CalcTypeKind::kInferred: break;
-      case ast::CalcTypeKind::kInteger: out_ << " : integer" << (c.unit.empty() ? "" : " " + Quote(c.unit)); break;
+      case ast::CalcTypeKind::kInferred:
+        break;
+      case ast::CalcTypeKind::kInteger:
+        out_ << " : integer" << (c.unit.empty() ? "" : " " + Quote(c.unit));
+        break;
       case ast::CalcTypeKind::kDecimal:
         out_ << " : decimal(" << c.places << ")" << (c.unit.empty() ? "" : " " + Quote(c.unit));
         break;
-      case ast::CalcTypeKind::kBoolean: out_ << " : boolean"; break;
-      case ast::CalcTypeKind::kText: out_ << " : text"; break;
+      case ast::CalcTypeKind::kBoolean:
+        out_ << " : boolean";
+        break;
+      case ast::CalcTypeKind::kText:
+        out_ << " : text";
+        break;
     }
     out_ << " = " << (c.expr ? PrintExpr(*c.expr) : "");
     EndLine(line);
@@ -284,14 +311,21 @@ class Formatter {
         case ast::ExpectationKind::kValue:
           out_ << x.target << " = " << (x.value ? PrintLiteral(*x.value) : x.level);
           break;
-        case ast::ExpectationKind::kError: out_ << "error " << x.target; break;
-        case ast::ExpectationKind::kWarning: out_ << "warning " << x.target; break;
-        case ast::ExpectationKind::kNoMessages: out_ << "no messages"; break;
+        case ast::ExpectationKind::kError:
+          out_ << "error " << x.target;
+          break;
+        case ast::ExpectationKind::kWarning:
+          out_ << "warning " << x.target;
+          break;
+        case ast::ExpectationKind::kNoMessages:
+          out_ << "no messages";
+          break;
         case ast::ExpectationKind::kInsufficient:
           out_ << "insufficient " << x.target;
           if (!x.deciding_items.empty()) {
             out_ << " (";
-            for (size_t i = 0; i < x.deciding_items.size(); ++i) out_ << (i ? ", " : "") << x.deciding_items[i];
+            for (size_t i = 0; i < x.deciding_items.size(); ++i)
+              out_ << (i ? ", " : "") << x.deciding_items[i];
             out_ << ")";
           }
           break;

@@ -43,9 +43,8 @@ class SyntaxErrorListener : public antlr4::BaseErrorListener {
   SyntaxErrorListener(const SourceFile& source, Diagnostics& diagnostics)
       : source_(source), diagnostics_(diagnostics) {}
 
-  void syntaxError(antlr4::Recognizer* recognizer, Token* offending, size_t line,
-                   size_t column, const std::string& /*message*/,
-                   std::exception_ptr /*error*/) override {
+  void syntaxError(antlr4::Recognizer* recognizer, Token* offending, size_t line, size_t column,
+                   const std::string& /*message*/, std::exception_ptr /*error*/) override {
     SourceLocation where{&source_, static_cast<uint32_t>(line), static_cast<uint32_t>(column + 1),
                          1};
     if (offending != nullptr && offending->getType() != Token::EOF) {
@@ -74,21 +73,24 @@ class SyntaxErrorListener : public antlr4::BaseErrorListener {
                          static_cast<uint32_t>(previous->getCharPositionInLine() + 1 +
                                                CodePointCount(previous->getText())),
                          1};
-      diagnostics_.Error(end, "K107", "行が途中で終わっています (「" + previous->getText() + "」の後に続きが必要です)",
-                         "the line ends unfinished after '" + previous->getText() + "'",
-                         expected.empty() ? "この行の書きかけの部分を完成させてください"
-                                          : "ここには " + expected + " のいずれかが必要です",
-                         expected.empty() ? "complete this line" : "expected one of " + expected);
+      diagnostics_.Error(
+          end, "K107",
+          "行が途中で終わっています (「" + previous->getText() + "」の後に続きが必要です)",
+          "the line ends unfinished after '" + previous->getText() + "'",
+          expected.empty() ? "この行の書きかけの部分を完成させてください"
+                           : "ここには " + expected + " のいずれかが必要です",
+          expected.empty() ? "complete this line" : "expected one of " + expected);
       last_line_ = previous->getLine();
       return;
     }
     std::string hint_ja = expected.empty() ? "書き方は docs/language.md を参照してください"
                                            : "ここには " + expected + " のいずれかが必要です";
-    std::string hint_en = expected.empty() ? "see docs/language.md for the syntax"
-                                           : "expected one of " + expected;
-    diagnostics_.Error(where, "K100", Describe(offending) + " の位置で文法が正しくありません",
-                       "syntax error at " + (offending ? "'" + offending->getText() + "'" : std::string("?")),
-                       hint_ja, hint_en);
+    std::string hint_en =
+        expected.empty() ? "see docs/language.md for the syntax" : "expected one of " + expected;
+    diagnostics_.Error(
+        where, "K100", Describe(offending) + " の位置で文法が正しくありません",
+        "syntax error at " + (offending ? "'" + offending->getText() + "'" : std::string("?")),
+        hint_ja, hint_en);
   }
 
   void BadCharacter(const std::string& text, const SourceLocation& where) {
@@ -96,11 +98,13 @@ class SyntaxErrorListener : public antlr4::BaseErrorListener {
     if (!half.empty()) {
       diagnostics_.Error(where, "K102", "全角文字「" + text + "」は使えません",
                          "full-width character '" + text + "' is not allowed here",
-                         "半角の「" + half + "」を使ってください", "use the half-width '" + half + "'");
+                         "半角の「" + half + "」を使ってください",
+                         "use the half-width '" + half + "'");
     } else if (text == "\"") {
       diagnostics_.Error(where, "K103", "文字列が閉じられていません",
                          "string is not closed before the end of the line",
-                         "行末までに「\"」で閉じてください", "end the string with '\"' on the same line");
+                         "行末までに「\"」で閉じてください",
+                         "end the string with '\"' on the same line");
     } else {
       diagnostics_.Error(where, "K101", "使えない文字「" + text + "」があります",
                          "unexpected character '" + text + "'", "この文字を削除してください",
@@ -418,7 +422,8 @@ class TreeBuilder {
   ast::ChoiceOption Option(G::OptionContext* ctx) {
     ast::ChoiceOption option;
     option.where = Where(ctx);
-    if (ctx->INT()) option.code = ParseInteger(ctx->INT()->getText(), Where(ctx->INT()->getSymbol()));
+    if (ctx->INT())
+      option.code = ParseInteger(ctx->INT()->getText(), Where(ctx->INT()->getSymbol()));
     auto strings = ctx->STRING();
     if (!strings.empty()) option.label = Unquote(strings[0]);
     if (strings.size() > 1) option.label_en = Unquote(strings[1]);
@@ -644,7 +649,8 @@ class TreeBuilder {
       e->args.push_back(Expr(ix->expr(1)));
       return e;
     }
-    if (auto* pw = dynamic_cast<G::PowExprContext*>(ctx)) return Binary(ctx, "^", pw->expr(0), pw->expr(1));
+    if (auto* pw = dynamic_cast<G::PowExprContext*>(ctx))
+      return Binary(ctx, "^", pw->expr(0), pw->expr(1));
     if (auto* n = dynamic_cast<G::NegExprContext*>(ctx)) {
       auto e = Make(ast::ExprKind::kNegate, ctx);
       e->args.push_back(Expr(n->expr()));
@@ -664,8 +670,10 @@ class TreeBuilder {
       e->args.push_back(Expr(n->expr()));
       return e;
     }
-    if (auto* a = dynamic_cast<G::AndExprContext*>(ctx)) return Binary(ctx, "and", a->expr(0), a->expr(1));
-    if (auto* o = dynamic_cast<G::OrExprContext*>(ctx)) return Binary(ctx, "or", o->expr(0), o->expr(1));
+    if (auto* a = dynamic_cast<G::AndExprContext*>(ctx))
+      return Binary(ctx, "and", a->expr(0), a->expr(1));
+    if (auto* o = dynamic_cast<G::OrExprContext*>(ctx))
+      return Binary(ctx, "or", o->expr(0), o->expr(1));
     if (auto* i = dynamic_cast<G::IfExprContext*>(ctx)) {
       auto e = Make(ast::ExprKind::kIf, ctx);
       for (auto* sub : i->expr()) e->args.push_back(Expr(sub));
@@ -791,7 +799,8 @@ std::unique_ptr<ast::RuleFile> ParseRuleFile(const SourceFile& source, Diagnosti
       }
     }
     diagnostics.Error({&source, line, column, 1}, "K106", "ファイルが UTF-8 ではありません",
-                      "the file is not valid UTF-8", "UTF-8 で保存し直してください (Shift_JIS は使えません)",
+                      "the file is not valid UTF-8",
+                      "UTF-8 で保存し直してください (Shift_JIS は使えません)",
                       "save the file as UTF-8 (Shift_JIS is not supported)");
     text = ReplaceInvalidUtf8(text);
   }

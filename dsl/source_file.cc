@@ -87,7 +87,10 @@ namespace {
 size_t ValidSequence(std::string_view s, size_t i) {
   auto b0 = static_cast<unsigned char>(s[i]);
   if (b0 < 0x80) return 1;
-  size_t n = b0 >= 0xC2 && b0 <= 0xDF ? 2 : b0 >= 0xE0 && b0 <= 0xEF ? 3 : b0 >= 0xF0 && b0 <= 0xF4 ? 4 : 0;
+  size_t n = b0 >= 0xC2 && b0 <= 0xDF   ? 2
+             : b0 >= 0xE0 && b0 <= 0xEF ? 3
+             : b0 >= 0xF0 && b0 <= 0xF4 ? 4
+                                        : 0;
   if (n == 0 || i + n > s.size()) return 0;
   for (size_t k = 1; k < n; ++k) {
     if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return 0;

@@ -74,7 +74,9 @@ class Binder {
     out_.messages.push_back({false, MessageSource::kItem, name, std::move(ja), std::move(en)});
   }
 
-  static bool IsUnknownWord(const json& v) { return v.is_string() && v.get<std::string>() == "不明"; }
+  static bool IsUnknownWord(const json& v) {
+    return v.is_string() && v.get<std::string>() == "不明";
+  }
 
   void BindItem(int slot, const json& answer) {
     const ir::Item& item = rules_.items[slot];
@@ -114,7 +116,8 @@ class Binder {
       const json& entry = answer[e];
       std::string at = group.name + "[" + std::to_string(e + 1) + "]";
       if (!entry.is_object()) {
-        Error(at, "「" + at + "」は項目のオブジェクトにしてください", "'" + at + "' must be an object");
+        Error(at, "「" + at + "」は項目のオブジェクトにしてください",
+              "'" + at + "' must be an object");
         continue;
       }
       for (int slot : group.items) {
@@ -145,8 +148,10 @@ class Binder {
 
   bool Range(const ir::Item& item, const ir::ItemSchema& s, double v, const std::string& at) {
     if ((s.min && v < *s.min) || (s.max && v > *s.max)) {
-      std::string range = (s.min ? FormatNumber(*s.min) : "") + "〜" + (s.max ? FormatNumber(*s.max) : "");
-      std::string range_en = (s.min ? FormatNumber(*s.min) : "") + ".." + (s.max ? FormatNumber(*s.max) : "");
+      std::string range =
+          (s.min ? FormatNumber(*s.min) : "") + "〜" + (s.max ? FormatNumber(*s.max) : "");
+      std::string range_en =
+          (s.min ? FormatNumber(*s.min) : "") + ".." + (s.max ? FormatNumber(*s.max) : "");
       Error(at + item.name,
             ItemTitle(item) + "の値 " + FormatNumber(v) + s.unit + " は範囲 " + range + s.unit +
                 " の外です",
@@ -159,7 +164,8 @@ class Binder {
 
   void TypeError(const ir::Item& item, const std::string& at, const std::string& want_ja,
                  const std::string& want_en, const json& got) {
-    Error(at + item.name, ItemTitle(item) + "は" + want_ja + "で記入してください (値: " + got.dump() + ")",
+    Error(at + item.name,
+          ItemTitle(item) + "は" + want_ja + "で記入してください (値: " + got.dump() + ")",
           "'" + item.name + "' must be " + want_en + " (got " + got.dump() + ")");
   }
 
@@ -203,8 +209,8 @@ class Binder {
         double d = v.get<double>();
         if (std::fabs(RoundHalfAway(d, s.places) - d) > 1e-9 * std::max(1.0, std::fabs(d))) {
           Error(at + item.name,
-                ItemTitle(item) + "は小数点以下 " + std::to_string(s.places) + " 桁までです (値: " +
-                    v.dump() + ")",
+                ItemTitle(item) + "は小数点以下 " + std::to_string(s.places) +
+                    " 桁までです (値: " + v.dump() + ")",
                 "'" + item.name + "' takes at most " + std::to_string(s.places) +
                     " decimal places (got " + v.dump() + ")");
           return false;
@@ -224,7 +230,8 @@ class Binder {
         } else if (v == 3) {
           t = Truth::kUnknown;
         } else {
-          TypeError(item, at, "1.該当 2.非該当 3.不明 のいずれか", "1 (該当), 2 (非該当) or 3 (不明)", v);
+          TypeError(item, at, "1.該当 2.非該当 3.不明 のいずれか",
+                    "1 (該当), 2 (非該当) or 3 (不明)", v);
           return false;
         }
         out = Value::OfTruth(t);
@@ -254,7 +261,8 @@ class Binder {
           for (const auto& opt : s.options) {
             options += (options.empty() ? "" : ", ") + std::to_string(opt.code) + " " + opt.label;
           }
-          TypeError(item, at, "選択肢 (" + options + ") のいずれか", "one of the options (" + options + ")", v);
+          TypeError(item, at, "選択肢 (" + options + ") のいずれか",
+                    "one of the options (" + options + ")", v);
           return false;
         }
         out = Value::OfNumber(Number::Exact(double(o->code)));
@@ -368,8 +376,10 @@ class Binder {
 Value UnknownValueOf(const ir::ItemSchema& s) {
   switch (s.kind) {
     case ir::ItemKind::kAnswer:
-    case ir::ItemKind::kYesNo: return Value::UnknownOf(ir::ValueKind::kTruth);
-    case ir::ItemKind::kText: return Value::UnknownOf(ir::ValueKind::kText);
+    case ir::ItemKind::kYesNo:
+      return Value::UnknownOf(ir::ValueKind::kTruth);
+    case ir::ItemKind::kText:
+      return Value::UnknownOf(ir::ValueKind::kText);
     case ir::ItemKind::kChoice: {
       Number n = Number::Unknown();
       if (!s.options.empty()) {
@@ -383,12 +393,14 @@ Value UnknownValueOf(const ir::ItemSchema& s) {
       }
       return Value::OfNumber(n);
     }
-    case ir::ItemKind::kChoices: return Value::UnknownOf(ir::ValueKind::kList);
+    case ir::ItemKind::kChoices:
+      return Value::UnknownOf(ir::ValueKind::kList);
     case ir::ItemKind::kList: {
       Value list;
       list.kind = ir::ValueKind::kList;
       list.list_known = true;  // the length is fixed; the elements are unknown
-      for (int i = 0; i < s.list_size; ++i) list.list.push_back(UnknownValueOf(s.element_schema.front()));
+      for (int i = 0; i < s.list_size; ++i)
+        list.list.push_back(UnknownValueOf(s.element_schema.front()));
       return list;
     }
     default: {
@@ -406,16 +418,21 @@ std::string ShowItemValue(const ir::ItemSchema& s, const Value& v, AnswerState s
   if (state == AnswerState::kInvalid) return "不正な値";
   if (state == AnswerState::kUnknown || !v.known()) return "不明";
   switch (s.kind) {
-    case ir::ItemKind::kAnswer: return v.truth == Truth::kTrue ? "該当" : "非該当";
-    case ir::ItemKind::kYesNo: return v.truth == Truth::kTrue ? "あり" : "なし";
+    case ir::ItemKind::kAnswer:
+      return v.truth == Truth::kTrue ? "該当" : "非該当";
+    case ir::ItemKind::kYesNo:
+      return v.truth == Truth::kTrue ? "あり" : "なし";
     case ir::ItemKind::kChoice:
       for (const auto& o : s.options) {
         if (double(o.code) == v.number.lo) return std::to_string(o.code) + " " + o.label;
       }
       return FormatNumber(v.number.lo);
-    case ir::ItemKind::kDate: return dsl::FormatDate(int64_t(v.number.lo));
-    case ir::ItemKind::kYearMonth: return dsl::FormatYearMonth(int64_t(v.number.lo));
-    case ir::ItemKind::kText: return v.text;
+    case ir::ItemKind::kDate:
+      return dsl::FormatDate(int64_t(v.number.lo));
+    case ir::ItemKind::kYearMonth:
+      return dsl::FormatYearMonth(int64_t(v.number.lo));
+    case ir::ItemKind::kText:
+      return v.text;
     case ir::ItemKind::kChoices:
     case ir::ItemKind::kList: {
       std::string out = "[";
@@ -424,13 +441,14 @@ std::string ShowItemValue(const ir::ItemSchema& s, const Value& v, AnswerState s
             s.kind == ir::ItemKind::kList ? s.element_schema.front() : s;
         ir::ItemSchema choice = element;
         if (s.kind == ir::ItemKind::kChoices) choice.kind = ir::ItemKind::kChoice;
-        out += (i ? ", " : "") + ShowItemValue(choice, v.list[i],
-                                                v.list[i].known() ? AnswerState::kGiven
-                                                                  : AnswerState::kUnknown);
+        out += (i ? ", " : "") +
+               ShowItemValue(choice, v.list[i],
+                             v.list[i].known() ? AnswerState::kGiven : AnswerState::kUnknown);
       }
       return out + "]";
     }
-    default: return FormatNumber(v.number.lo) + s.unit;
+    default:
+      return FormatNumber(v.number.lo) + s.unit;
   }
 }
 

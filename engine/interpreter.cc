@@ -51,7 +51,8 @@ class Evaluator {
       owner_ = &calc.name;
       Value v = Eval(calc.expr);
       if (v.kind == ir::ValueKind::kNumber && calc.places >= 0) {
-        v.number = {RoundHalfAway(v.number.lo, calc.places), RoundHalfAway(v.number.hi, calc.places)};
+        v.number = {RoundHalfAway(v.number.lo, calc.places),
+                    RoundHalfAway(v.number.hi, calc.places)};
       }
       calcs_.push_back(v);
       out_.calcs.push_back({calc.name, v});
@@ -65,8 +66,8 @@ class Evaluator {
       owner_ = &check.name;
       Truth holds = Eval(check.condition).truth;
       if (holds == Truth::kFalse) {
-        out_.messages.push_back(
-            {check.is_error, MessageSource::kCheck, check.name, check.message_ja, check.message_en});
+        out_.messages.push_back({check.is_error, MessageSource::kCheck, check.name,
+                                 check.message_ja, check.message_en});
       }
     }
   }
@@ -78,8 +79,8 @@ class Evaluator {
     for (size_t i = 0; i < rules_.items.size(); ++i) {
       const ir::Item& item = rules_.items[i];
       if (item.group >= 0) continue;
-      bool section_asked = item.only_variant.empty() || form.variant.empty() ||
-                           item.only_variant == form.variant;
+      bool section_asked =
+          item.only_variant.empty() || form.variant.empty() || item.only_variant == form.variant;
       Truth asked = section_asked ? Truth::kTrue : Truth::kFalse;
       if (asked == Truth::kTrue && item.asked_when) {
         owner_ = &item.name;
@@ -87,20 +88,20 @@ class Evaluator {
       }
       AnswerState state = (*states_)[i];
       bool answered = state != AnswerState::kMissing;
-      bool required_here = item.required &&
-                           (item.required_variants.empty() ||
+      bool required_here =
+          item.required && (item.required_variants.empty() ||
                             std::find(item.required_variants.begin(), item.required_variants.end(),
                                       form.variant) != item.required_variants.end());
-      std::string title = item.label.empty() ? "「" + item.name + "」" : "「" + item.name + " " + item.label + "」";
+      std::string title =
+          item.label.empty() ? "「" + item.name + "」" : "「" + item.name + " " + item.label + "」";
       if (asked == Truth::kTrue && required_here && !answered) {
         out_.messages.push_back({true, MessageSource::kItem, item.name,
                                  "必須項目" + title + "が未記入です",
                                  "required item '" + item.name + "' is missing"});
       } else if (asked == Truth::kFalse && answered && state != AnswerState::kInvalid) {
-        out_.messages.push_back(
-            {false, MessageSource::kItem, item.name,
-             title + "はこの様式では記入不要ですが、値が書かれています",
-             "'" + item.name + "' is not asked on this form but has a value"});
+        out_.messages.push_back({false, MessageSource::kItem, item.name,
+                                 title + "はこの様式では記入不要ですが、値が書かれています",
+                                 "'" + item.name + "' is not asked on this form but has a value"});
       }
     }
   }
@@ -180,7 +181,8 @@ class Evaluator {
         return;
       case ir::Op::kQualifies:
       case ir::Op::kLevelIs:
-        for (const auto& name : levels_[size_t(n.slot)].deciding_items) out.insert(rules_.FindItem(name));
+        for (const auto& name : levels_[size_t(n.slot)].deciding_items)
+          out.insert(rules_.FindItem(name));
         return;
       case ir::Op::kLoop:
       case ir::Op::kIndex:
@@ -236,17 +238,18 @@ class Evaluator {
   std::string ShowCalc(int slot) const {
     const Value& v = calcs_[slot];
     switch (v.kind) {
-      case ir::ValueKind::kTruth: return v.truth == Truth::kTrue    ? "該当"
-                                         : v.truth == Truth::kFalse ? "非該当"
-                                                                    : "不明";
+      case ir::ValueKind::kTruth:
+        return v.truth == Truth::kTrue ? "該当" : v.truth == Truth::kFalse ? "非該当" : "不明";
       case ir::ValueKind::kNumber:
         if (v.number.known()) return FormatNumber(v.number.lo) + rules_.calcs[slot].unit;
         if (std::isfinite(v.number.lo) && std::isfinite(v.number.hi)) {
           return "不明 (" + FormatNumber(v.number.lo) + "〜" + FormatNumber(v.number.hi) + ")";
         }
         return "不明";
-      case ir::ValueKind::kText: return v.text_known ? v.text : "不明";
-      case ir::ValueKind::kList: return "[…]";
+      case ir::ValueKind::kText:
+        return v.text_known ? v.text : "不明";
+      case ir::ValueKind::kList:
+        return "[…]";
     }
     return "不明";
   }
@@ -268,18 +271,26 @@ class Evaluator {
   Value Eval(const ir::Node& n) {
     using ir::Op;
     switch (n.op) {
-      case Op::kNumber: return Num(engine::Number::Exact(n.number));
-      case Op::kText: return Value::OfText(n.text);
-      case Op::kTruth: return Tru(n.number != 0 ? Truth::kTrue : Truth::kFalse);
-      case Op::kItem: return (*items_)[n.slot];
-      case Op::kCalc: return calcs_[n.slot];
-      case Op::kLoopVar: return Num(engine::Number::Exact(loops_[n.slot]));
-      case Op::kQualifies: return Tru(levels_[n.slot].qualifies);
+      case Op::kNumber:
+        return Num(engine::Number::Exact(n.number));
+      case Op::kText:
+        return Value::OfText(n.text);
+      case Op::kTruth:
+        return Tru(n.number != 0 ? Truth::kTrue : Truth::kFalse);
+      case Op::kItem:
+        return (*items_)[n.slot];
+      case Op::kCalc:
+        return calcs_[n.slot];
+      case Op::kLoopVar:
+        return Num(engine::Number::Exact(loops_[n.slot]));
+      case Op::kQualifies:
+        return Tru(levels_[n.slot].qualifies);
       case Op::kLevelIs: {
         const ClassificationResult& r = levels_[n.slot];
         int want = int(n.number);
         if (r.level >= 0) return Tru(r.level == want ? Truth::kTrue : Truth::kFalse);
-        bool possible = std::find(r.candidates.begin(), r.candidates.end(), want) != r.candidates.end();
+        bool possible =
+            std::find(r.candidates.begin(), r.candidates.end(), want) != r.candidates.end();
         return Tru(possible ? Truth::kUnknown : Truth::kFalse);
       }
       case Op::kIndex: {
@@ -298,7 +309,8 @@ class Evaluator {
         engine::Number a = Eval(n.args[0]).number;
         return Num({-a.hi, -a.lo});
       }
-      case Op::kNot: return Tru(engine::Not(Eval(n.args[0]).truth));
+      case Op::kNot:
+        return Tru(engine::Not(Eval(n.args[0]).truth));
       case Op::kAdd:
       case Op::kSub: {
         engine::Number a = Eval(n.args[0]).number;
@@ -306,18 +318,25 @@ class Evaluator {
         if (n.op == Op::kAdd) return Num({a.lo + b.lo, a.hi + b.hi});
         return Num({a.lo - b.hi, a.hi - b.lo});
       }
-      case Op::kMul: return Num(Multiply(Eval(n.args[0]).number, Eval(n.args[1]).number));
-      case Op::kDiv: return Divide(Eval(n.args[0]).number, Eval(n.args[1]).number);
-      case Op::kPow: return Power(Eval(n.args[0]).number, Eval(n.args[1]).number);
+      case Op::kMul:
+        return Num(Multiply(Eval(n.args[0]).number, Eval(n.args[1]).number));
+      case Op::kDiv:
+        return Divide(Eval(n.args[0]).number, Eval(n.args[1]).number);
+      case Op::kPow:
+        return Power(Eval(n.args[0]).number, Eval(n.args[1]).number);
       case Op::kEq:
       case Op::kNe: {
         engine::Truth t = Same(Eval(n.args[0]), Eval(n.args[1]));
         return Tru(n.op == Op::kEq ? t : engine::Not(t));
       }
-      case Op::kLt: return Tru(Less(Eval(n.args[0]).number, Eval(n.args[1]).number, false));
-      case Op::kLe: return Tru(Less(Eval(n.args[0]).number, Eval(n.args[1]).number, true));
-      case Op::kGt: return Tru(Less(Eval(n.args[1]).number, Eval(n.args[0]).number, false));
-      case Op::kGe: return Tru(Less(Eval(n.args[1]).number, Eval(n.args[0]).number, true));
+      case Op::kLt:
+        return Tru(Less(Eval(n.args[0]).number, Eval(n.args[1]).number, false));
+      case Op::kLe:
+        return Tru(Less(Eval(n.args[0]).number, Eval(n.args[1]).number, true));
+      case Op::kGt:
+        return Tru(Less(Eval(n.args[1]).number, Eval(n.args[0]).number, false));
+      case Op::kGe:
+        return Tru(Less(Eval(n.args[1]).number, Eval(n.args[0]).number, true));
       case Op::kAnd: {
         engine::Truth a = Eval(n.args[0]).truth;
         if (a == Truth::kFalse) return Tru(a);
@@ -368,7 +387,8 @@ class Evaluator {
         Value v = Eval(n.args.back());
         return joined ? Join(*joined, v) : v;
       }
-      case Op::kLookup: return Lookup(n);
+      case Op::kLookup:
+        return Lookup(n);
       case Op::kSum:
       case Op::kCount:
       case Op::kAvg:
@@ -382,7 +402,8 @@ class Evaluator {
         }
         return Aggregate(n.op, values);
       }
-      case Op::kCountEntries: return Num(engine::Number::Exact(double((*groups_)[n.slot])));
+      case Op::kCountEntries:
+        return Num(engine::Number::Exact(double((*groups_)[n.slot])));
       case Op::kLoop: {
         engine::Number lo = Eval(n.args[0]).number;
         engine::Number hi = Eval(n.args[1]).number;
@@ -427,7 +448,8 @@ class Evaluator {
         engine::Number b = Eval(n.args[1]).number;
         if (!a.known() || !b.known()) return Value::UnknownOf(n.kind);
         auto from = int64_t(a.lo), to = int64_t(b.lo);
-        int64_t r = n.op == Op::kAge ? dsl::CompletedYears(from, to) : dsl::CompletedMonths(from, to);
+        int64_t r =
+            n.op == Op::kAge ? dsl::CompletedYears(from, to) : dsl::CompletedMonths(from, to);
         return Num(engine::Number::Exact(double(r)));
       }
       case Op::kMonthsBetweenYearMonths: {
@@ -446,10 +468,13 @@ class Evaluator {
         return Num(engine::Number::Exact(double(dsl::YearMonthOfDate(int64_t(a.lo)))));
       }
       case Op::kVariant:
-        return form_->variant.empty() ? Value::UnknownOf(ir::ValueKind::kText) : Value::OfText(form_->variant);
+        return form_->variant.empty() ? Value::UnknownOf(ir::ValueKind::kText)
+                                      : Value::OfText(form_->variant);
       case Op::kFormDate:
-        return form_->date ? Num(engine::Number::Exact(double(*form_->date))) : Value::UnknownOf(n.kind);
-      case Op::kKnown: return Tru(Eval(n.args[0]).known() ? Truth::kTrue : Truth::kFalse);
+        return form_->date ? Num(engine::Number::Exact(double(*form_->date)))
+                           : Value::UnknownOf(n.kind);
+      case Op::kKnown:
+        return Tru(Eval(n.args[0]).known() ? Truth::kTrue : Truth::kFalse);
       case Op::kContains: {
         Value list = Eval(n.args[0]);
         if (!list.known()) return Tru(Truth::kUnknown);
@@ -464,14 +489,16 @@ class Evaluator {
 
   static engine::Truth Same(const Value& a, const Value& b) {
     switch (a.kind) {
-      case ir::ValueKind::kNumber: return Equal(a.number, b.number);
+      case ir::ValueKind::kNumber:
+        return Equal(a.number, b.number);
       case ir::ValueKind::kTruth:
         if (a.truth == Truth::kUnknown || b.truth == Truth::kUnknown) return Truth::kUnknown;
         return a.truth == b.truth ? Truth::kTrue : Truth::kFalse;
       case ir::ValueKind::kText:
         if (!a.text_known || !b.text_known) return Truth::kUnknown;
         return a.text == b.text ? Truth::kTrue : Truth::kFalse;
-      case ir::ValueKind::kList: return Truth::kUnknown;
+      case ir::ValueKind::kList:
+        return Truth::kUnknown;
     }
     return Truth::kUnknown;
   }
@@ -479,13 +506,15 @@ class Evaluator {
   // The value when a condition is unknown: whatever both branches allow.
   static Value Join(const Value& a, const Value& b) {
     switch (a.kind) {
-      case ir::ValueKind::kNumber: return Value::OfNumber(Hull(a.number, b.number));
+      case ir::ValueKind::kNumber:
+        return Value::OfNumber(Hull(a.number, b.number));
       case ir::ValueKind::kTruth:
         return Value::OfTruth(a.truth == b.truth ? a.truth : Truth::kUnknown);
       case ir::ValueKind::kText:
         if (a.text_known && b.text_known && a.text == b.text) return a;
         return Value::UnknownOf(ir::ValueKind::kText);
-      case ir::ValueKind::kList: return Value::UnknownOf(ir::ValueKind::kList);
+      case ir::ValueKind::kList:
+        return Value::UnknownOf(ir::ValueKind::kList);
     }
     return a;
   }
@@ -573,7 +602,8 @@ class Evaluator {
       return Value::UnknownOf(t.integer ? ir::ValueKind::kNumber : ir::ValueKind::kText);
     }
     const std::string& cell = t.cells[size_t(r)][size_t(c)];
-    if (t.integer) return Value::OfNumber(engine::Number::Exact(std::strtod(cell.c_str(), nullptr)));
+    if (t.integer)
+      return Value::OfNumber(engine::Number::Exact(std::strtod(cell.c_str(), nullptr)));
     return Value::OfText(cell);
   }
 
@@ -600,7 +630,8 @@ Judgment Judge(const ir::RuleSet& rules, const FormInput& form, const nlohmann::
   out.content_hash = rules.content_hash;
   out.variant = form.variant;
   if (!form.variant.empty() && !rules.variants.empty() &&
-      std::find(rules.variants.begin(), rules.variants.end(), form.variant) == rules.variants.end()) {
+      std::find(rules.variants.begin(), rules.variants.end(), form.variant) ==
+          rules.variants.end()) {
     std::string known;
     for (const auto& v : rules.variants) known += (known.empty() ? "" : ", ") + v;
     out.messages.push_back({true, MessageSource::kForm, "variant",

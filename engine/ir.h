@@ -17,34 +17,55 @@ namespace kijun::engine::ir {
 enum class ValueKind : uint8_t { kTruth, kNumber, kText, kList };
 
 enum class Op : uint8_t {
-  kNumber,       // number
-  kText,         // text
-  kTruth,        // number != 0
-  kItem,         // slot = item
-  kCalc,         // slot = calculation
-  kLoopVar,      // slot = loop depth
-  kQualifies,    // slot = classification: a qualifying level reached
-  kLevelIs,      // slot = classification, number = level index
-  kIndex,        // a[0] list, a[1] 1-based index
-  kNeg, kNot,
-  kAdd, kSub, kMul, kDiv, kPow,
-  kEq, kNe, kLt, kLe, kGt, kGe,
-  kAnd, kOr,
-  kIf,           // a[0] ? a[1] : a[2]
-  kAtLeast,      // a[0] = k, then conditions
-  kAnyOf, kAllOf,
-  kCases,        // cond, value, cond, value, ..., else
-  kLookup,       // slot = table; a[0] row, a[1] column
-  kSum, kCount, kAvg, kMin, kMax,   // over operands, or over one list operand
-  kCountEntries, // slot = group: number of entries
-  kLoop,         // loop_op over kLoopVar slot in a[0]..a[1] of a[2]
-  kRound,        // number = places
-  kFloor, kAbs,
-  kAge, kMonthsBetweenDates, kMonthsBetweenYearMonths, kAddMonths, kYearMonthOf,
+  kNumber,     // number
+  kText,       // text
+  kTruth,      // number != 0
+  kItem,       // slot = item
+  kCalc,       // slot = calculation
+  kLoopVar,    // slot = loop depth
+  kQualifies,  // slot = classification: a qualifying level reached
+  kLevelIs,    // slot = classification, number = level index
+  kIndex,      // a[0] list, a[1] 1-based index
+  kNeg,
+  kNot,
+  kAdd,
+  kSub,
+  kMul,
+  kDiv,
+  kPow,
+  kEq,
+  kNe,
+  kLt,
+  kLe,
+  kGt,
+  kGe,
+  kAnd,
+  kOr,
+  kIf,       // a[0] ? a[1] : a[2]
+  kAtLeast,  // a[0] = k, then conditions
+  kAnyOf,
+  kAllOf,
+  kCases,   // cond, value, cond, value, ..., else
+  kLookup,  // slot = table; a[0] row, a[1] column
+  kSum,
+  kCount,
+  kAvg,
+  kMin,
+  kMax,           // over operands, or over one list operand
+  kCountEntries,  // slot = group: number of entries
+  kLoop,          // loop_op over kLoopVar slot in a[0]..a[1] of a[2]
+  kRound,         // number = places
+  kFloor,
+  kAbs,
+  kAge,
+  kMonthsBetweenDates,
+  kMonthsBetweenYearMonths,
+  kAddMonths,
+  kYearMonthOf,
   kKnown,
-  kVariant,      // the form's variant as text
-  kFormDate,     // the form's date
-  kContains,     // a[0] choices item, number = code
+  kVariant,   // the form's variant as text
+  kFormDate,  // the form's date
+  kContains,  // a[0] choices item, number = code
 };
 
 struct Node {
@@ -53,14 +74,24 @@ struct Node {
   Op loop_op = Op::kSum;  // kLoop: which aggregate
   int slot = -1;
   double number = 0;
-  std::string text;        // kText value; for conditions, the source text
+  std::string text;  // kText value; for conditions, the source text
   std::vector<Node> args;
   // Every item the node reads, directly or through calculations, sorted.
   std::vector<int> reads;
 };
 
 enum class ItemKind : uint8_t {
-  kInteger, kDecimal, kAnswer, kYesNo, kChoice, kChoices, kDate, kYearMonth, kText, kList, kGroup
+  kInteger,
+  kDecimal,
+  kAnswer,
+  kYesNo,
+  kChoice,
+  kChoices,
+  kDate,
+  kYearMonth,
+  kText,
+  kList,
+  kGroup
 };
 
 struct ChoiceOption {
@@ -79,8 +110,8 @@ struct ItemSchema {
   int max_chars = 0;
   int max_lines = 0;
   int list_size = 0;
-  ItemKind element = ItemKind::kInteger;  // lists: the element's schema is
-  std::vector<ItemSchema> element_schema; // element_schema[0]
+  ItemKind element = ItemKind::kInteger;   // lists: the element's schema is
+  std::vector<ItemSchema> element_schema;  // element_schema[0]
 };
 
 struct Item {

@@ -11,19 +11,26 @@ namespace {
 
 const char* KindName(ir::ClassificationKind k) {
   switch (k) {
-    case ir::ClassificationKind::kDiagnosis: return "diagnosis";
-    case ir::ClassificationKind::kSeverity: return "severity";
-    case ir::ClassificationKind::kOutcome: return "outcome";
+    case ir::ClassificationKind::kDiagnosis:
+      return "diagnosis";
+    case ir::ClassificationKind::kSeverity:
+      return "severity";
+    case ir::ClassificationKind::kOutcome:
+      return "outcome";
   }
   return "diagnosis";
 }
 
 const char* SourceName(MessageSource s) {
   switch (s) {
-    case MessageSource::kItem: return "item";
-    case MessageSource::kCheck: return "check";
-    case MessageSource::kCalc: return "calc";
-    case MessageSource::kForm: return "form";
+    case MessageSource::kItem:
+      return "item";
+    case MessageSource::kCheck:
+      return "check";
+    case MessageSource::kCalc:
+      return "calc";
+    case MessageSource::kForm:
+      return "form";
   }
   return "item";
 }
@@ -35,18 +42,24 @@ ordered_json TruthJson(Truth t) {
 
 const char* TruthJa(Truth t) {
   switch (t) {
-    case Truth::kTrue: return "満たす";
-    case Truth::kFalse: return "満たさない";
-    case Truth::kUnknown: return "不明";
+    case Truth::kTrue:
+      return "満たす";
+    case Truth::kFalse:
+      return "満たさない";
+    case Truth::kUnknown:
+      return "不明";
   }
   return "不明";
 }
 
 const char* TruthEn(Truth t) {
   switch (t) {
-    case Truth::kTrue: return "met";
-    case Truth::kFalse: return "not met";
-    case Truth::kUnknown: return "unknown";
+    case Truth::kTrue:
+      return "met";
+    case Truth::kFalse:
+      return "not met";
+    case Truth::kUnknown:
+      return "unknown";
   }
   return "unknown";
 }
@@ -59,15 +72,18 @@ std::string LevelTitle(const LevelTrace& l) {
 
 ordered_json CalcValueToJson(const ir::Calc& calc, const Value& v) {
   switch (v.kind) {
-    case ir::ValueKind::kTruth: return TruthJson(v.truth);
+    case ir::ValueKind::kTruth:
+      return TruthJson(v.truth);
     case ir::ValueKind::kNumber:
       if (!v.number.known()) return nullptr;
       if (calc.integer && std::fabs(v.number.lo) < 9007199254740992.0) {
         return static_cast<int64_t>(v.number.lo);
       }
       return v.number.lo;
-    case ir::ValueKind::kText: return v.text_known ? ordered_json(v.text) : ordered_json(nullptr);
-    case ir::ValueKind::kList: return nullptr;
+    case ir::ValueKind::kText:
+      return v.text_known ? ordered_json(v.text) : ordered_json(nullptr);
+    case ir::ValueKind::kList:
+      return nullptr;
   }
   return nullptr;
 }
@@ -102,7 +118,8 @@ ordered_json JudgmentToJson(const ir::RuleSet& rules, const Judgment& j) {
     ordered_json r;
     r["kind"] = KindName(c.kind);
     r["name"] = c.name;
-    r["level"] = c.level >= 0 ? ordered_json(c.levels[size_t(c.level)].name) : ordered_json(nullptr);
+    r["level"] =
+        c.level >= 0 ? ordered_json(c.levels[size_t(c.level)].name) : ordered_json(nullptr);
     if (c.level < 0 && !c.candidates.empty()) {
       ordered_json candidates = ordered_json::array();
       for (int k : c.candidates) candidates.push_back(c.levels[size_t(k)].name);
@@ -120,7 +137,8 @@ ordered_json JudgmentToJson(const ir::RuleSet& rules, const Judgment& j) {
       for (const auto& clause : l.clauses) {
         ordered_json read = ordered_json::object();
         for (const auto& [name, value] : clause.values) read[name] = value;
-        clauses.push_back({{"text", clause.text}, {"result", TruthJson(clause.result)}, {"read", read}});
+        clauses.push_back(
+            {{"text", clause.text}, {"result", TruthJson(clause.result)}, {"read", read}});
       }
       level["clauses"] = clauses;
       levels.push_back(level);
@@ -153,7 +171,8 @@ std::string ExplainText(const ir::RuleSet& rules, const Judgment& j, const std::
       std::string label = ja ? calc.label : (calc.label_en.empty() ? calc.label : calc.label_en);
       ordered_json v = CalcValueToJson(calc, j.calcs[i].value);
       std::string shown = v.is_null() ? (ja ? "不明" : "unknown")
-                          : v.is_boolean() ? (v.get<bool>() ? (ja ? "該当" : "yes") : (ja ? "非該当" : "no"))
+                          : v.is_boolean()
+                              ? (v.get<bool>() ? (ja ? "該当" : "yes") : (ja ? "非該当" : "no"))
                           : v.is_string() ? v.get<std::string>()
                                           : v.dump();
       out << "  " << calc.name << (label.empty() || label == calc.name ? "" : " " + label) << " = "
@@ -183,15 +202,18 @@ std::string ExplainText(const ir::RuleSet& rules, const Judgment& j, const std::
     out << '\n';
     if (!c.deciding_items.empty()) {
       out << (ja ? "  判定に必要な項目: " : "  items that would decide it: ");
-      for (size_t k = 0; k < c.deciding_items.size(); ++k) out << (k ? ", " : "") << c.deciding_items[k];
+      for (size_t k = 0; k < c.deciding_items.size(); ++k)
+        out << (k ? ", " : "") << c.deciding_items[k];
       out << '\n';
     }
     for (const auto& l : c.levels) {
-      out << "  " << LevelTitle(l) << ": " << (l.otherwise ? (ja ? "その他" : "otherwise")
-                                                           : (ja ? TruthJa(l.result) : TruthEn(l.result)))
+      out << "  " << LevelTitle(l) << ": "
+          << (l.otherwise ? (ja ? "その他" : "otherwise")
+                          : (ja ? TruthJa(l.result) : TruthEn(l.result)))
           << '\n';
       for (const auto& clause : l.clauses) {
-        out << "    - " << clause.text << " → " << (ja ? TruthJa(clause.result) : TruthEn(clause.result));
+        out << "    - " << clause.text << " → "
+            << (ja ? TruthJa(clause.result) : TruthEn(clause.result));
         if (!clause.values.empty()) {
           out << "  (";
           for (size_t k = 0; k < clause.values.size(); ++k) {

@@ -13,7 +13,8 @@ namespace kijun::engine {
 nlohmann::ordered_json JudgmentToJson(const ir::RuleSet& rules, const Judgment& judgment);
 
 // A reviewer's reading of the judgment, in Japanese ("ja") or English ("en").
-std::string ExplainText(const ir::RuleSet& rules, const Judgment& judgment, const std::string& lang);
+std::string ExplainText(const ir::RuleSet& rules, const Judgment& judgment,
+                        const std::string& lang);
 
 // A calculated value as JSON: numbers, true/false, text; null when unknown.
 nlohmann::ordered_json CalcValueToJson(const ir::Calc& calc, const Value& value);

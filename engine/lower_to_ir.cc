@@ -11,26 +11,40 @@ namespace {
 
 ir::ValueKind KindOf(const dsl::Type& t) {
   switch (t.kind) {
-    case dsl::TypeKind::kTruth: return ir::ValueKind::kTruth;
-    case dsl::TypeKind::kText: return ir::ValueKind::kText;
+    case dsl::TypeKind::kTruth:
+      return ir::ValueKind::kTruth;
+    case dsl::TypeKind::kText:
+      return ir::ValueKind::kText;
     case dsl::TypeKind::kList:
-    case dsl::TypeKind::kChoices: return ir::ValueKind::kList;
-    default: return ir::ValueKind::kNumber;
+    case dsl::TypeKind::kChoices:
+      return ir::ValueKind::kList;
+    default:
+      return ir::ValueKind::kNumber;
   }
 }
 
 ir::ItemKind ItemKindOf(ast::ItemKind k) {
   switch (k) {
-    case ast::ItemKind::kInteger: return ir::ItemKind::kInteger;
-    case ast::ItemKind::kDecimal: return ir::ItemKind::kDecimal;
-    case ast::ItemKind::kAnswer: return ir::ItemKind::kAnswer;
-    case ast::ItemKind::kYesNo: return ir::ItemKind::kYesNo;
-    case ast::ItemKind::kChoice: return ir::ItemKind::kChoice;
-    case ast::ItemKind::kChoices: return ir::ItemKind::kChoices;
-    case ast::ItemKind::kDate: return ir::ItemKind::kDate;
-    case ast::ItemKind::kYearMonth: return ir::ItemKind::kYearMonth;
-    case ast::ItemKind::kText: return ir::ItemKind::kText;
-    case ast::ItemKind::kList: return ir::ItemKind::kList;
+    case ast::ItemKind::kInteger:
+      return ir::ItemKind::kInteger;
+    case ast::ItemKind::kDecimal:
+      return ir::ItemKind::kDecimal;
+    case ast::ItemKind::kAnswer:
+      return ir::ItemKind::kAnswer;
+    case ast::ItemKind::kYesNo:
+      return ir::ItemKind::kYesNo;
+    case ast::ItemKind::kChoice:
+      return ir::ItemKind::kChoice;
+    case ast::ItemKind::kChoices:
+      return ir::ItemKind::kChoices;
+    case ast::ItemKind::kDate:
+      return ir::ItemKind::kDate;
+    case ast::ItemKind::kYearMonth:
+      return ir::ItemKind::kYearMonth;
+    case ast::ItemKind::kText:
+      return ir::ItemKind::kText;
+    case ast::ItemKind::kList:
+      return ir::ItemKind::kList;
   }
   return ir::ItemKind::kInteger;
 }
@@ -88,7 +102,8 @@ class Lowering {
     for (size_t c = 0; c < program_.classifications.size(); ++c) {
       class_slot_[program_.classifications[c]] = int(c);
     }
-    for (size_t c = 0; c < program_.calc_order.size(); ++c) calc_slot_[program_.calc_order[c]] = int(c);
+    for (size_t c = 0; c < program_.calc_order.size(); ++c)
+      calc_slot_[program_.calc_order[c]] = int(c);
 
     for (auto* group : program_.groups) {
       ir::Group g;
@@ -127,7 +142,7 @@ class Lowering {
     }
     for (auto* c : program_.classifications) {
       ir::Classification out;
-      out.kind = c->kind == ast::ClassificationKind::kDiagnosis  ? ir::ClassificationKind::kDiagnosis
+      out.kind = c->kind == ast::ClassificationKind::kDiagnosis ? ir::ClassificationKind::kDiagnosis
                  : c->kind == ast::ClassificationKind::kSeverity ? ir::ClassificationKind::kSeverity
                                                                  : ir::ClassificationKind::kOutcome;
       out.name = c->name;
@@ -153,11 +168,12 @@ class Lowering {
     // Asked-when conditions and checks may read calculations and
     // classifications, so they are lowered (and evaluated) after them.
     for (size_t i = 0; i < program_.items.size(); ++i) {
-      if (program_.items[i]->asked_when) rules.items[i].asked_when = Lower(*program_.items[i]->asked_when);
+      if (program_.items[i]->asked_when)
+        rules.items[i].asked_when = Lower(*program_.items[i]->asked_when);
     }
     for (auto* check : program_.checks) {
-      rules.checks.push_back(
-          {check->name, check->is_error, check->message_ja, check->message_en, Lower(*check->condition)});
+      rules.checks.push_back({check->name, check->is_error, check->message_ja, check->message_en,
+                              Lower(*check->condition)});
     }
     for (auto* t : program_.tables) {
       ir::Table out;
@@ -253,8 +269,8 @@ class Lowering {
   ir::Node LowerCall(const ast::Expr& e) {
     const std::string& f = e.name;
     static const std::map<std::string, ir::Op> kAggregates = {
-        {"sum", ir::Op::kSum}, {"count", ir::Op::kCount}, {"avg", ir::Op::kAvg},
-        {"min", ir::Op::kMin}, {"max", ir::Op::kMax},     {"any", ir::Op::kAnyOf},
+        {"sum", ir::Op::kSum},  {"count", ir::Op::kCount}, {"avg", ir::Op::kAvg},
+        {"min", ir::Op::kMin},  {"max", ir::Op::kMax},     {"any", ir::Op::kAnyOf},
         {"all", ir::Op::kAllOf}};
     if (f == "count" && e.args.size() == 1 && e.args[0]->type.kind == dsl::TypeKind::kGroup) {
       ir::Node n = Make(ir::Op::kCountEntries, e);
@@ -274,8 +290,9 @@ class Lowering {
     if (f == "abs") return WithArgs(ir::Op::kAbs, e);
     if (f == "age") return WithArgs(ir::Op::kAge, e);
     if (f == "months_between") {
-      return WithArgs(e.args[0]->type.kind == dsl::TypeKind::kDate ? ir::Op::kMonthsBetweenDates
-                                                                   : ir::Op::kMonthsBetweenYearMonths,
+      return WithArgs(e.args[0]->type.kind == dsl::TypeKind::kDate
+                          ? ir::Op::kMonthsBetweenDates
+                          : ir::Op::kMonthsBetweenYearMonths,
                       e);
     }
     if (f == "add_months") return WithArgs(ir::Op::kAddMonths, e);
@@ -353,28 +370,39 @@ class Lowering {
             }
             return n;
           }
-          default: return Make(ir::Op::kNumber, e);
+          default:
+            return Make(ir::Op::kNumber, e);
         }
       }
-      case ast::ExprKind::kIndex: return WithArgs(ir::Op::kIndex, e);
-      case ast::ExprKind::kNegate: return WithArgs(ir::Op::kNeg, e);
-      case ast::ExprKind::kNot: return WithArgs(ir::Op::kNot, e);
-      case ast::ExprKind::kBinary: return LowerBinary(e);
-      case ast::ExprKind::kIf: return WithArgs(ir::Op::kIf, e);
-      case ast::ExprKind::kAtLeast: return WithArgs(ir::Op::kAtLeast, e);
-      case ast::ExprKind::kAnyOf: return WithArgs(ir::Op::kAnyOf, e);
-      case ast::ExprKind::kAllOf: return WithArgs(ir::Op::kAllOf, e);
-      case ast::ExprKind::kCases: return WithArgs(ir::Op::kCases, e);
+      case ast::ExprKind::kIndex:
+        return WithArgs(ir::Op::kIndex, e);
+      case ast::ExprKind::kNegate:
+        return WithArgs(ir::Op::kNeg, e);
+      case ast::ExprKind::kNot:
+        return WithArgs(ir::Op::kNot, e);
+      case ast::ExprKind::kBinary:
+        return LowerBinary(e);
+      case ast::ExprKind::kIf:
+        return WithArgs(ir::Op::kIf, e);
+      case ast::ExprKind::kAtLeast:
+        return WithArgs(ir::Op::kAtLeast, e);
+      case ast::ExprKind::kAnyOf:
+        return WithArgs(ir::Op::kAnyOf, e);
+      case ast::ExprKind::kAllOf:
+        return WithArgs(ir::Op::kAllOf, e);
+      case ast::ExprKind::kCases:
+        return WithArgs(ir::Op::kCases, e);
       case ast::ExprKind::kLookup: {
         ir::Node n = WithArgs(ir::Op::kLookup, e);
         n.slot = table_slot_[e.table];
         return n;
       }
-      case ast::ExprKind::kCall: return LowerCall(e);
+      case ast::ExprKind::kCall:
+        return LowerCall(e);
       case ast::ExprKind::kLoop: {
         static const std::map<std::string, ir::Op> kLoopOps = {
-            {"sum", ir::Op::kSum}, {"count", ir::Op::kCount}, {"avg", ir::Op::kAvg},
-            {"min", ir::Op::kMin}, {"max", ir::Op::kMax},     {"any", ir::Op::kAnyOf},
+            {"sum", ir::Op::kSum},  {"count", ir::Op::kCount}, {"avg", ir::Op::kAvg},
+            {"min", ir::Op::kMin},  {"max", ir::Op::kMax},     {"any", ir::Op::kAnyOf},
             {"all", ir::Op::kAllOf}};
         ir::Node n = Make(ir::Op::kLoop, e);
         n.loop_op = kLoopOps.at(e.name);

@@ -16,13 +16,19 @@ namespace {
 
 json LiteralToJson(const ast::Literal& lit) {
   switch (lit.kind) {
-    case ast::LiteralKind::kInteger: return lit.integer;
-    case ast::LiteralKind::kDecimal: return lit.decimal;
+    case ast::LiteralKind::kInteger:
+      return lit.integer;
+    case ast::LiteralKind::kDecimal:
+      return lit.decimal;
     case ast::LiteralKind::kString:
-    case ast::LiteralKind::kAnswer: return lit.string;
-    case ast::LiteralKind::kDate: return dsl::FormatDate(lit.integer);
-    case ast::LiteralKind::kYearMonth: return dsl::FormatYearMonth(lit.integer);
-    case ast::LiteralKind::kBoolean: return lit.boolean;
+    case ast::LiteralKind::kAnswer:
+      return lit.string;
+    case ast::LiteralKind::kDate:
+      return dsl::FormatDate(lit.integer);
+    case ast::LiteralKind::kYearMonth:
+      return dsl::FormatYearMonth(lit.integer);
+    case ast::LiteralKind::kBoolean:
+      return lit.boolean;
     case ast::LiteralKind::kList: {
       json array = json::array();
       for (const auto& el : lit.elements) array.push_back(LiteralToJson(el));
@@ -82,7 +88,8 @@ bool Holds(const ast::Expectation& x, const ir::RuleSet& rules, const Judgment& 
       }
       expected = x.target + " = " + x.value->text;
       const ast::Literal& want = *x.value;
-      if (got.is_number() && (want.kind == ast::LiteralKind::kInteger || want.kind == ast::LiteralKind::kDecimal)) {
+      if (got.is_number() &&
+          (want.kind == ast::LiteralKind::kInteger || want.kind == ast::LiteralKind::kDecimal)) {
         double w = want.kind == ast::LiteralKind::kInteger ? double(want.integer) : want.decimal;
         double g = got.get<double>();
         return std::fabs(g - w) <= 1e-9 * std::max(1.0, std::fabs(w));
@@ -94,8 +101,10 @@ bool Holds(const ast::Expectation& x, const ir::RuleSet& rules, const Judgment& 
         }
         return false;
       }
-      if (got.is_string()) return want.kind == ast::LiteralKind::kString && got.get<std::string>() == want.string;
-      if (got.is_number() && (want.kind == ast::LiteralKind::kDate || want.kind == ast::LiteralKind::kYearMonth)) {
+      if (got.is_string())
+        return want.kind == ast::LiteralKind::kString && got.get<std::string>() == want.string;
+      if (got.is_number() &&
+          (want.kind == ast::LiteralKind::kDate || want.kind == ast::LiteralKind::kYearMonth)) {
         return got.get<double>() == double(want.integer);
       }
       return false;

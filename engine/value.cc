@@ -24,9 +24,12 @@ Truth Not(Truth a) {
 
 const char* TruthName(Truth t) {
   switch (t) {
-    case Truth::kFalse: return "false";
-    case Truth::kTrue: return "true";
-    case Truth::kUnknown: return "unknown";
+    case Truth::kFalse:
+      return "false";
+    case Truth::kTrue:
+      return "true";
+    case Truth::kUnknown:
+      return "unknown";
   }
   return "unknown";
 }
@@ -61,9 +64,12 @@ Value Value::UnknownOf(ir::ValueKind kind) {
 
 bool Value::known() const {
   switch (kind) {
-    case ir::ValueKind::kTruth: return truth != Truth::kUnknown;
-    case ir::ValueKind::kNumber: return number.known();
-    case ir::ValueKind::kText: return text_known;
+    case ir::ValueKind::kTruth:
+      return truth != Truth::kUnknown;
+    case ir::ValueKind::kNumber:
+      return number.known();
+    case ir::ValueKind::kText:
+      return text_known;
     case ir::ValueKind::kList:
       if (!list_known) return false;
       for (const auto& element : list) {

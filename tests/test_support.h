@@ -54,7 +54,8 @@ inline std::string Disease(const std::string& body) {
 }
 
 inline engine::Judgment JudgeItems(const engine::ir::RuleSet& rules, const nlohmann::json& items,
-                                   const std::string& variant = "", std::optional<int64_t> date = {}) {
+                                   const std::string& variant = "",
+                                   std::optional<int64_t> date = {}) {
   engine::FormInput form;
   form.variant = variant;
   form.date = date;

@@ -30,12 +30,12 @@ class CheckCycles : public Pass {
       if (!calc->expr) continue;
       ForEachSubExpr(*calc->expr, [&](ast::Expr& e) {
         if (e.symbol == ast::SymbolKind::kClassification) {
-          diagnostics.Error(e.where, "K303",
-                            "計算「" + calc->name + "」から区分「" + e.name + "」は参照できません",
-                            "calculation '" + calc->name + "' cannot read classification '" +
-                                e.name + "'",
-                            "区分の条件の中で直接使ってください",
-                            "use the classification directly in a level condition");
+          diagnostics.Error(
+              e.where, "K303",
+              "計算「" + calc->name + "」から区分「" + e.name + "」は参照できません",
+              "calculation '" + calc->name + "' cannot read classification '" + e.name + "'",
+              "区分の条件の中で直接使ってください",
+              "use the classification directly in a level condition");
         }
       });
     }
@@ -46,13 +46,13 @@ class CheckCycles : public Pass {
         ForEachSubExpr(*level->condition, [&](ast::Expr& e) {
           if (e.symbol != ast::SymbolKind::kClassification || e.classification == nullptr) return;
           if (e.classification->index >= c->index) {
-            diagnostics.Error(e.where, "K302",
-                              "区分「" + c->name + "」は、後に書かれた区分「" + e.name +
-                                  "」を参照できません",
-                              "classification '" + c->name + "' reads '" + e.name +
-                                  "', which is not written before it",
-                              "「" + e.name + "」を先に書いてください",
-                              "write '" + e.name + "' before '" + c->name + "'");
+            diagnostics.Error(
+                e.where, "K302",
+                "区分「" + c->name + "」は、後に書かれた区分「" + e.name + "」を参照できません",
+                "classification '" + c->name + "' reads '" + e.name +
+                    "', which is not written before it",
+                "「" + e.name + "」を先に書いてください",
+                "write '" + e.name + "' before '" + c->name + "'");
           }
         });
       }

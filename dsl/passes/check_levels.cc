@@ -53,18 +53,17 @@ class CheckLevels : public Pass {
         if (ch != ' ' && ch != '\t' && ch != '\n' && ch != '\r') key += ch;
       }
       if (auto [it, inserted] = conditions.emplace(key, level.get()); !inserted) {
-        d.Warning(level->where, "K412",
-                  "区分「" + level->name + "」は「" + it->second->name +
-                      "」と同じ条件なので到達しません",
-                  "level '" + level->name + "' has the same condition as '" + it->second->name +
-                      "' and is never reached",
-                  "条件を見直してください", "review the conditions");
+        d.Warning(
+            level->where, "K412",
+            "区分「" + level->name + "」は「" + it->second->name + "」と同じ条件なので到達しません",
+            "level '" + level->name + "' has the same condition as '" + it->second->name +
+                "' and is never reached",
+            "条件を見直してください", "review the conditions");
       }
     }
     bool needs_qualifying = c.kind != ast::ClassificationKind::kOutcome;
     if (needs_qualifying && c.qualifying.empty()) {
-      d.Error(c.where, "K413",
-              "「" + c.name + "」に助成の対象となる区分 (qualifying) がありません",
+      d.Error(c.where, "K413", "「" + c.name + "」に助成の対象となる区分 (qualifying) がありません",
               "'" + c.name + "' does not say which levels qualify",
               "最後に「qualifying 区分名, ...」を書いてください",
               "end it with 'qualifying Level, ...'");

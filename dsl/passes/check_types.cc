@@ -11,15 +11,23 @@ namespace {
 
 Type ItemValueType(const ast::ItemType& t) {
   switch (t.kind) {
-    case ast::ItemKind::kInteger: return Type::Of(TypeKind::kInteger, t.unit);
-    case ast::ItemKind::kDecimal: return Type::Of(TypeKind::kDecimal, t.unit);
+    case ast::ItemKind::kInteger:
+      return Type::Of(TypeKind::kInteger, t.unit);
+    case ast::ItemKind::kDecimal:
+      return Type::Of(TypeKind::kDecimal, t.unit);
     case ast::ItemKind::kAnswer:
-    case ast::ItemKind::kYesNo: return Type::Of(TypeKind::kTruth);
-    case ast::ItemKind::kChoice: return Type::Of(TypeKind::kChoice);
-    case ast::ItemKind::kChoices: return Type::Of(TypeKind::kChoices);
-    case ast::ItemKind::kDate: return Type::Of(TypeKind::kDate);
-    case ast::ItemKind::kYearMonth: return Type::Of(TypeKind::kYearMonth);
-    case ast::ItemKind::kText: return Type::Of(TypeKind::kText);
+    case ast::ItemKind::kYesNo:
+      return Type::Of(TypeKind::kTruth);
+    case ast::ItemKind::kChoice:
+      return Type::Of(TypeKind::kChoice);
+    case ast::ItemKind::kChoices:
+      return Type::Of(TypeKind::kChoices);
+    case ast::ItemKind::kDate:
+      return Type::Of(TypeKind::kDate);
+    case ast::ItemKind::kYearMonth:
+      return Type::Of(TypeKind::kYearMonth);
+    case ast::ItemKind::kText:
+      return Type::Of(TypeKind::kText);
     case ast::ItemKind::kList: {
       Type list = Type::Of(TypeKind::kList);
       if (t.element) {
@@ -66,9 +74,8 @@ class CheckTypes : public Pass {
   }
 
  private:
-  void Mismatch(const SourceLocation& where, const std::string& what_ja,
-                const std::string& what_en, const Type& got, const std::string& want_ja,
-                const std::string& want_en) {
+  void Mismatch(const SourceLocation& where, const std::string& what_ja, const std::string& what_en,
+                const Type& got, const std::string& want_ja, const std::string& want_en) {
     d_->Error(where, "K310",
               what_ja + "には" + want_ja + "が必要ですが、" + TypeNameJa(got) + "です",
               what_en + " needs " + want_en + " but this is " + TypeNameEn(got));
@@ -99,8 +106,8 @@ class CheckTypes : public Pass {
                 "range minimum is greater than its maximum", "「下限..上限」の順に書いてください",
                 "write the range as min..max");
     }
-    if (t.kind == ast::ItemKind::kInteger && ((t.min && std::floor(*t.min) != *t.min) ||
-                                               (t.max && std::floor(*t.max) != *t.max))) {
+    if (t.kind == ast::ItemKind::kInteger &&
+        ((t.min && std::floor(*t.min) != *t.min) || (t.max && std::floor(*t.max) != *t.max))) {
       d_->Error(t.where, "K313", "整数の項目の範囲に小数が書かれています",
                 "an integer item's range has a decimal bound",
                 "小数を扱うなら decimal(桁数) にしてください",
@@ -123,8 +130,8 @@ class CheckTypes : public Pass {
         d_->Error(t.where, "K315", "リストの長さは 1〜1000 にしてください",
                   "a list must have 1 to 1000 elements");
       }
-      if (t.element && (t.element->kind == ast::ItemKind::kList ||
-                        t.element->kind == ast::ItemKind::kChoices)) {
+      if (t.element &&
+          (t.element->kind == ast::ItemKind::kList || t.element->kind == ast::ItemKind::kChoices)) {
         d_->Error(t.where, "K316", "リストの要素にリストや複数選択は使えません",
                   "a list's elements cannot be lists or multiple choices");
       }
@@ -133,7 +140,8 @@ class CheckTypes : public Pass {
       d_->Error(t.where, "K317", "文字数の上限は 1 以上にしてください",
                 "a text's maximum length must be at least 1");
     }
-    if (item.asked_when) ExpectTruth(*item.asked_when, "記入条件 (when)", "an asked-when condition");
+    if (item.asked_when)
+      ExpectTruth(*item.asked_when, "記入条件 (when)", "an asked-when condition");
   }
 
   void CheckCalc(ast::Calc& calc) {
@@ -162,8 +170,8 @@ class CheckTypes : public Pass {
                     "write 'calc " + calc.name + " : decimal(1) = ...'");
         }
         if (t.kind != TypeKind::kInteger && t.kind != TypeKind::kDecimal &&
-            t.kind != TypeKind::kTruth && t.kind != TypeKind::kText &&
-            t.kind != TypeKind::kDate && t.kind != TypeKind::kYearMonth) {
+            t.kind != TypeKind::kTruth && t.kind != TypeKind::kText && t.kind != TypeKind::kDate &&
+            t.kind != TypeKind::kYearMonth) {
           reject("値", "a value", "", "");
         }
         calc.type = t;
@@ -173,13 +181,15 @@ class CheckTypes : public Pass {
           reject("整数", "integer", "round() で丸めるか decimal(桁数) と宣言してください",
                  "round() it or declare decimal(places)");
         }
-        calc.type = Type::Of(TypeKind::kInteger, !calc.unit.empty() ? calc.unit
-                                                 : t.unit == kDerivedUnit ? "" : t.unit);
+        calc.type = Type::Of(TypeKind::kInteger, !calc.unit.empty()       ? calc.unit
+                                                 : t.unit == kDerivedUnit ? ""
+                                                                          : t.unit);
         break;
       case ast::CalcTypeKind::kDecimal:
         if (!t.IsNumber()) reject("小数", "decimal", "", "");
-        calc.type = Type::Of(TypeKind::kDecimal, !calc.unit.empty() ? calc.unit
-                                                 : t.unit == kDerivedUnit ? "" : t.unit);
+        calc.type = Type::Of(TypeKind::kDecimal, !calc.unit.empty()       ? calc.unit
+                                                 : t.unit == kDerivedUnit ? ""
+                                                                          : t.unit);
         break;
       case ast::CalcTypeKind::kBoolean:
         if (t.kind != TypeKind::kTruth) reject("真偽", "boolean", "", "");
@@ -224,12 +234,12 @@ class CheckTypes : public Pass {
   bool SameUnit(const Type& a, const Type& b, const ast::Expr& e) {
     if (a.unit.empty() || b.unit.empty() || a.unit == b.unit) return true;
     if (a.unit == kDerivedUnit || b.unit == kDerivedUnit) return true;
-    d_->Error(e.where, "K330",
-              "単位が違う値を「" + e.op + "」で組み合わせています: 「" + a.unit + "」と「" +
-                  b.unit + "」",
-              "'" + e.op + "' combines values in different units: '" + a.unit + "' and '" +
-                  b.unit + "'",
-              "同じ単位に換算してから計算してください", "convert to one unit first");
+    d_->Error(
+        e.where, "K330",
+        "単位が違う値を「" + e.op + "」で組み合わせています: 「" + a.unit + "」と「" + b.unit +
+            "」",
+        "'" + e.op + "' combines values in different units: '" + a.unit + "' and '" + b.unit + "'",
+        "同じ単位に換算してから計算してください", "convert to one unit first");
     return false;
   }
 
@@ -250,14 +260,22 @@ class CheckTypes : public Pass {
 
   Type Infer(ast::Expr& e) {
     switch (e.kind) {
-      case ast::ExprKind::kInteger: return Set(e, Type::Of(TypeKind::kInteger));
-      case ast::ExprKind::kDecimal: return Set(e, Type::Of(TypeKind::kDecimal));
-      case ast::ExprKind::kString: return Set(e, Type::Of(TypeKind::kText));
-      case ast::ExprKind::kDate: return Set(e, Type::Of(TypeKind::kDate));
-      case ast::ExprKind::kYearMonth: return Set(e, Type::Of(TypeKind::kYearMonth));
-      case ast::ExprKind::kBoolean: return Set(e, Type::Of(TypeKind::kTruth));
-      case ast::ExprKind::kName: return InferName(e);
-      case ast::ExprKind::kIndex: return InferIndex(e);
+      case ast::ExprKind::kInteger:
+        return Set(e, Type::Of(TypeKind::kInteger));
+      case ast::ExprKind::kDecimal:
+        return Set(e, Type::Of(TypeKind::kDecimal));
+      case ast::ExprKind::kString:
+        return Set(e, Type::Of(TypeKind::kText));
+      case ast::ExprKind::kDate:
+        return Set(e, Type::Of(TypeKind::kDate));
+      case ast::ExprKind::kYearMonth:
+        return Set(e, Type::Of(TypeKind::kYearMonth));
+      case ast::ExprKind::kBoolean:
+        return Set(e, Type::Of(TypeKind::kTruth));
+      case ast::ExprKind::kName:
+        return InferName(e);
+      case ast::ExprKind::kIndex:
+        return InferIndex(e);
       case ast::ExprKind::kNegate: {
         Type t = Infer(*e.args[0]);
         if (t.IsError()) return Error(e);
@@ -271,7 +289,8 @@ class CheckTypes : public Pass {
         ExpectTruth(*e.args[0], "「not」の対象", "'not'");
         return Set(e, Type::Of(TypeKind::kTruth));
       }
-      case ast::ExprKind::kBinary: return InferBinary(e);
+      case ast::ExprKind::kBinary:
+        return InferBinary(e);
       case ast::ExprKind::kIf: {
         ExpectTruth(*e.args[0], "if の条件", "an if condition");
         return Unify(e, {e.args[1].get(), e.args[2].get()});
@@ -299,9 +318,12 @@ class CheckTypes : public Pass {
         values.push_back(e.args.back().get());
         return Unify(e, values);
       }
-      case ast::ExprKind::kLookup: return InferLookup(e);
-      case ast::ExprKind::kCall: return InferCall(e);
-      case ast::ExprKind::kLoop: return InferLoop(e);
+      case ast::ExprKind::kLookup:
+        return InferLookup(e);
+      case ast::ExprKind::kCall:
+        return InferCall(e);
+      case ast::ExprKind::kLoop:
+        return InferLoop(e);
     }
     return Error(e);
   }
@@ -317,7 +339,8 @@ class CheckTypes : public Pass {
           t.choice_item = e.item;
           return Set(e, t);
         }
-      case ast::SymbolKind::kCalc: return Set(e, e.calc->type);
+      case ast::SymbolKind::kCalc:
+        return Set(e, e.calc->type);
       case ast::SymbolKind::kClassification: {
         Type t = Type::Of(TypeKind::kLevel);
         t.classification = e.classification;
@@ -328,8 +351,10 @@ class CheckTypes : public Pass {
         t.classification = e.classification;
         return Set(e, t);
       }
-      case ast::SymbolKind::kLoopVariable: return Set(e, Type::Of(TypeKind::kInteger));
-      case ast::SymbolKind::kUnresolved: return Error(e);
+      case ast::SymbolKind::kLoopVariable:
+        return Set(e, Type::Of(TypeKind::kInteger));
+      case ast::SymbolKind::kUnresolved:
+        return Error(e);
     }
     return Error(e);
   }
@@ -373,18 +398,18 @@ class CheckTypes : public Pass {
       }
       if (IsNumeric(result) && IsNumeric(t)) {
         if (!result.unit.empty() && !t.unit.empty() && result.unit != t.unit) {
-          d_->Error(v->where, "K330",
-                    "単位が違う値が並んでいます: 「" + result.unit + "」と「" + t.unit + "」",
-                    "alternatives have different units: '" + result.unit + "' and '" + t.unit +
-                        "'");
+          d_->Error(
+              v->where, "K330",
+              "単位が違う値が並んでいます: 「" + result.unit + "」と「" + t.unit + "」",
+              "alternatives have different units: '" + result.unit + "' and '" + t.unit + "'");
           return Error(e);
         }
         result = Numeric(result, t);
       } else if (result.kind != t.kind) {
-        d_->Error(v->where, "K332",
-                  "分岐の値の型がそろっていません: " + TypeNameJa(result) + " と " + TypeNameJa(t),
-                  "alternatives have different types: " + TypeNameEn(result) + " and " +
-                      TypeNameEn(t));
+        d_->Error(
+            v->where, "K332",
+            "分岐の値の型がそろっていません: " + TypeNameJa(result) + " と " + TypeNameJa(t),
+            "alternatives have different types: " + TypeNameEn(result) + " and " + TypeNameEn(t));
         return Error(e);
       }
     }
@@ -401,17 +426,18 @@ class CheckTypes : public Pass {
       for (const auto& o : t->options) {
         if (o.code == other.integer_value) return true;
       }
-      d_->Error(other.where, "K333",
-                "「" + item->name + "」にコード " + std::to_string(other.integer_value) +
-                    " の選択肢はありません",
-                "'" + item->name + "' has no option with code " +
-                    std::to_string(other.integer_value),
-                OptionsHint(*t, true), OptionsHint(*t, false));
+      d_->Error(
+          other.where, "K333",
+          "「" + item->name + "」にコード " + std::to_string(other.integer_value) +
+              " の選択肢はありません",
+          "'" + item->name + "' has no option with code " + std::to_string(other.integer_value),
+          OptionsHint(*t, true), OptionsHint(*t, false));
       return false;
     }
     if (other.kind == ast::ExprKind::kString) {
       for (const auto& o : t->options) {
-        if (o.label == other.string_value || (!o.label_en.empty() && o.label_en == other.string_value)) {
+        if (o.label == other.string_value ||
+            (!o.label_en.empty() && o.label_en == other.string_value)) {
           return true;
         }
       }
@@ -431,7 +457,8 @@ class CheckTypes : public Pass {
   static std::string OptionsHint(const ast::ItemType& t, bool ja) {
     std::string out = ja ? "選択肢: " : "options: ";
     for (size_t i = 0; i < t.options.size(); ++i) {
-      out += (i ? ", " : "") + std::to_string(t.options[i].code) + " \"" + t.options[i].label + "\"";
+      out +=
+          (i ? ", " : "") + std::to_string(t.options[i].code) + " \"" + t.options[i].label + "\"";
     }
     return out;
   }
@@ -463,12 +490,12 @@ class CheckTypes : public Pass {
     }
     bool comparison = op == "=" || op == "!=" || op == "<" || op == "<=" || op == ">" || op == ">=";
     if (comparison) {
-      bool ok = (IsNumeric(a) && IsNumeric(b)) || (a.kind == b.kind && a.kind != TypeKind::kList &&
-                                                    a.kind != TypeKind::kChoices &&
-                                                    a.kind != TypeKind::kGroup);
+      bool ok = (IsNumeric(a) && IsNumeric(b)) ||
+                (a.kind == b.kind && a.kind != TypeKind::kList && a.kind != TypeKind::kChoices &&
+                 a.kind != TypeKind::kGroup);
       if (ok && a.kind == TypeKind::kLevel && a.classification != b.classification) ok = false;
-      if (ok && (a.kind == TypeKind::kLevel || a.kind == TypeKind::kTruth ||
-                 a.kind == TypeKind::kText) &&
+      if (ok &&
+          (a.kind == TypeKind::kLevel || a.kind == TypeKind::kTruth || a.kind == TypeKind::kText) &&
           op != "=" && op != "!=") {
         d_->Error(e.where, "K334", "「" + op + "」で大小を比べられるのは数値・日付・年月だけです",
                   "'" + op + "' orders numbers, dates and year-months only",
@@ -476,8 +503,7 @@ class CheckTypes : public Pass {
         return Error(e);
       }
       if (!ok) {
-        d_->Error(e.where, "K335",
-                  TypeNameJa(a) + "と" + TypeNameJa(b) + "は比較できません",
+        d_->Error(e.where, "K335", TypeNameJa(a) + "と" + TypeNameJa(b) + "は比較できません",
                   "cannot compare " + TypeNameEn(a) + " with " + TypeNameEn(b));
         return Error(e);
       }
@@ -515,9 +541,9 @@ class CheckTypes : public Pass {
       return Set(e, t);
     }
     if (op == "/") {
-      std::string unit = b.unit.empty()          ? a.unit
-                         : a.unit == b.unit      ? ""  // a ratio of like quantities
-                                                 : kDerivedUnit;
+      std::string unit = b.unit.empty()     ? a.unit
+                         : a.unit == b.unit ? ""  // a ratio of like quantities
+                                            : kDerivedUnit;
       return Set(e, Type::Of(TypeKind::kDecimal, unit));
     }
     // Formulas such as eGFR raise measurements to empirical exponents; the
@@ -534,10 +560,11 @@ class CheckTypes : public Pass {
       if (v == literal.string_value) return;
     }
     std::string close = ClosestName(literal.string_value, variants);
-    d_->Error(literal.where, "K341", "様式の区分「" + literal.string_value + "」は宣言されていません",
-              "form variant '" + literal.string_value + "' is not declared",
-              close.empty() ? "ヘッダの variants に宣言してください" : "「" + close + "」のことですか？",
-              close.empty() ? "declare it in the header's variants" : "did you mean '" + close + "'?");
+    d_->Error(
+        literal.where, "K341", "様式の区分「" + literal.string_value + "」は宣言されていません",
+        "form variant '" + literal.string_value + "' is not declared",
+        close.empty() ? "ヘッダの variants に宣言してください" : "「" + close + "」のことですか？",
+        close.empty() ? "declare it in the header's variants" : "did you mean '" + close + "'?");
   }
 
   Type InferLookup(ast::Expr& e) {
@@ -561,7 +588,8 @@ class CheckTypes : public Pass {
 
   bool ArgCount(ast::Expr& e, size_t min, size_t max) {
     if (e.args.size() >= min && e.args.size() <= max) return true;
-    std::string want = min == max ? std::to_string(min) : std::to_string(min) + "〜" + std::to_string(max);
+    std::string want =
+        min == max ? std::to_string(min) : std::to_string(min) + "〜" + std::to_string(max);
     d_->Error(e.where, "K337",
               "関数「" + e.name + "」の引数は " + want + " 個です (" +
                   std::to_string(e.args.size()) + " 個あります)",
@@ -578,7 +606,9 @@ class CheckTypes : public Pass {
       if (a.IsError()) return Error(e);
     }
     auto need = [&](size_t i, bool ok, const char* ja, const char* en) {
-      if (!ok) Mismatch(e.args[i]->where, "関数「" + f + "」の引数", "function '" + f + "'", args[i], ja, en);
+      if (!ok)
+        Mismatch(e.args[i]->where, "関数「" + f + "」の引数", "function '" + f + "'", args[i], ja,
+                 en);
       return ok;
     };
     if (f == "sum" || f == "avg" || f == "min" || f == "max") {
@@ -594,9 +624,10 @@ class CheckTypes : public Pass {
       Type result = args[0];
       bool ordered = f == "min" || f == "max";
       for (size_t i = 0; i < args.size(); ++i) {
-        bool ok = IsNumeric(args[i]) ||
-                  (ordered && (args[i].kind == TypeKind::kDate || args[i].kind == TypeKind::kYearMonth) &&
-                   args[i].kind == args[0].kind);
+        bool ok =
+            IsNumeric(args[i]) ||
+            (ordered && (args[i].kind == TypeKind::kDate || args[i].kind == TypeKind::kYearMonth) &&
+             args[i].kind == args[0].kind);
         if (!need(i, ok, "数値", "numbers")) return Error(e);
         if (IsNumeric(args[i])) {
           if (!SameUnit(result, args[i], e)) return Error(e);
@@ -634,8 +665,9 @@ class CheckTypes : public Pass {
                   "round's places must be a literal integer from 0 to 9");
         return Error(e);
       }
-      return Set(e, Type::Of(e.args[1]->integer_value == 0 ? TypeKind::kInteger : TypeKind::kDecimal,
-                             args[0].unit));
+      return Set(e,
+                 Type::Of(e.args[1]->integer_value == 0 ? TypeKind::kInteger : TypeKind::kDecimal,
+                          args[0].unit));
     }
     if (f == "floor" || f == "abs") {
       if (!ArgCount(e, 1, 1)) return Error(e);
@@ -680,7 +712,8 @@ class CheckTypes : public Pass {
     }
     if (f == "contains") {
       if (!ArgCount(e, 2, 2)) return Error(e);
-      if (!need(0, args[0].kind == TypeKind::kChoices, "複数選択の項目", "a multiple-choice item")) {
+      if (!need(0, args[0].kind == TypeKind::kChoices, "複数選択の項目",
+                "a multiple-choice item")) {
         return Error(e);
       }
       Type as_choice = args[0];
@@ -705,8 +738,8 @@ class CheckTypes : public Pass {
     const std::string& f = e.name;
     if (f == "count" || f == "any" || f == "all") {
       if (body.kind != TypeKind::kTruth) {
-        Mismatch(e.args[2]->where, "「" + f + "」の本体", "the body of '" + f + "'", body,
-                 "条件", "a condition");
+        Mismatch(e.args[2]->where, "「" + f + "」の本体", "the body of '" + f + "'", body, "条件",
+                 "a condition");
         return Error(e);
       }
       return Set(e, Type::Of(f == "count" ? TypeKind::kInteger : TypeKind::kTruth));
@@ -726,24 +759,30 @@ class CheckTypes : public Pass {
   bool LiteralFits(const ast::Literal& lit, const ast::ItemType& t) {
     using LK = ast::LiteralKind;
     switch (t.kind) {
-      case ast::ItemKind::kInteger: return lit.kind == LK::kInteger;
-      case ast::ItemKind::kDecimal: return lit.kind == LK::kInteger || lit.kind == LK::kDecimal;
+      case ast::ItemKind::kInteger:
+        return lit.kind == LK::kInteger;
+      case ast::ItemKind::kDecimal:
+        return lit.kind == LK::kInteger || lit.kind == LK::kDecimal;
       case ast::ItemKind::kAnswer:
         return (lit.kind == LK::kAnswer && lit.string != "あり" && lit.string != "なし") ||
                lit.kind == LK::kInteger;
       case ast::ItemKind::kYesNo:
         return (lit.kind == LK::kAnswer && lit.string != "該当" && lit.string != "非該当") ||
                lit.kind == LK::kBoolean;
-      case ast::ItemKind::kChoice: return lit.kind == LK::kInteger || lit.kind == LK::kString;
+      case ast::ItemKind::kChoice:
+        return lit.kind == LK::kInteger || lit.kind == LK::kString;
       case ast::ItemKind::kChoices:
         if (lit.kind != LK::kList) return false;
         for (const auto& el : lit.elements) {
           if (el.kind != LK::kInteger && el.kind != LK::kString) return false;
         }
         return true;
-      case ast::ItemKind::kDate: return lit.kind == LK::kDate;
-      case ast::ItemKind::kYearMonth: return lit.kind == LK::kYearMonth;
-      case ast::ItemKind::kText: return lit.kind == LK::kString;
+      case ast::ItemKind::kDate:
+        return lit.kind == LK::kDate;
+      case ast::ItemKind::kYearMonth:
+        return lit.kind == LK::kYearMonth;
+      case ast::ItemKind::kText:
+        return lit.kind == LK::kString;
       case ast::ItemKind::kList:
         if (lit.kind != LK::kList || !t.element) return false;
         for (const auto& el : lit.elements) {

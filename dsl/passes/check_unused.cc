@@ -27,11 +27,11 @@ class CheckUnused : public Pass {
       if (!item->module.empty() || item->group != nullptr) continue;
       if (item->type.kind == ast::ItemKind::kText) continue;
       if (read.count(item) != 0) continue;
-      diagnostics.Warning(item->where, "K450",
-                          "項目「" + item->name + "」はどの規則にも使われていません",
-                          "item '" + item->name + "' is not used by any rule",
-                          "記録だけの項目なら問題ありません。規則に使うはずなら条件を見直してください",
-                          "fine for record-only items; otherwise check the rules that should read it");
+      diagnostics.Warning(
+          item->where, "K450", "項目「" + item->name + "」はどの規則にも使われていません",
+          "item '" + item->name + "' is not used by any rule",
+          "記録だけの項目なら問題ありません。規則に使うはずなら条件を見直してください",
+          "fine for record-only items; otherwise check the rules that should read it");
     }
   }
 };

@@ -127,13 +127,12 @@ class ResolveNames : public Pass {
         if (v == variant) return;
       }
       std::string close = ClosestName(variant, variants);
-      diagnostics_->Error(
-          where, "K203", "様式の区分「" + variant + "」は宣言されていません",
-          "form variant '" + variant + "' is not declared",
-          close.empty() ? "ヘッダに `variants 新規, 更新` のように宣言してください"
-                        : "「" + close + "」のことですか？",
-          close.empty() ? "declare it in the header, e.g. `variants 新規, 更新`"
-                        : "did you mean '" + close + "'?");
+      diagnostics_->Error(where, "K203", "様式の区分「" + variant + "」は宣言されていません",
+                          "form variant '" + variant + "' is not declared",
+                          close.empty() ? "ヘッダに `variants 新規, 更新` のように宣言してください"
+                                        : "「" + close + "」のことですか？",
+                          close.empty() ? "declare it in the header, e.g. `variants 新規, 更新`"
+                                        : "did you mean '" + close + "'?");
     };
     for (auto* item : program_->items) {
       for (const auto& v : item->required_variants) check(v, item->required_where);
@@ -232,13 +231,13 @@ class ResolveNames : public Pass {
         const Builtin* builtin = FindBuiltin(expr.name);
         if (builtin == nullptr) {
           std::string close = ClosestName(expr.name, BuiltinNames());
-          diagnostics_->Error(
-              expr.where, "K204", "関数「" + expr.name + "」はありません",
-              "unknown function '" + expr.name + "'",
-              close.empty() ? "使える関数は docs/language.md の「関数」を見てください"
-                            : "「" + close + "」のことですか？",
-              close.empty() ? "see 'Functions' in docs/language.md"
-                            : "did you mean '" + close + "'?");
+          diagnostics_->Error(expr.where, "K204", "関数「" + expr.name + "」はありません",
+                              "unknown function '" + expr.name + "'",
+                              close.empty()
+                                  ? "使える関数は docs/language.md の「関数」を見てください"
+                                  : "「" + close + "」のことですか？",
+                              close.empty() ? "see 'Functions' in docs/language.md"
+                                            : "did you mean '" + close + "'?");
         } else if (expr.kind == ast::ExprKind::kLoop && !builtin->loop) {
           diagnostics_->Error(expr.where, "K205",
                               "関数「" + expr.name + "」は繰り返し (i in a..b : 式) に使えません",
@@ -266,12 +265,11 @@ class ResolveNames : public Pass {
           std::vector<std::string> tables;
           for (auto* t : program_->tables) tables.push_back(t->name);
           std::string close = ClosestName(expr.name, tables);
-          diagnostics_->Error(expr.where, "K206", "表「" + expr.name + "」は定義されていません",
-                              "unknown table '" + expr.name + "'",
-                              close.empty() ? "`table` で表を宣言してください"
-                                            : "「" + close + "」のことですか？",
-                              close.empty() ? "declare it with `table`"
-                                            : "did you mean '" + close + "'?");
+          diagnostics_->Error(
+              expr.where, "K206", "表「" + expr.name + "」は定義されていません",
+              "unknown table '" + expr.name + "'",
+              close.empty() ? "`table` で表を宣言してください" : "「" + close + "」のことですか？",
+              close.empty() ? "declare it with `table`" : "did you mean '" + close + "'?");
         }
         break;
       }
@@ -292,13 +290,13 @@ class ResolveNames : public Pass {
       std::vector<std::string> levels;
       for (const auto& l : lhs.classification->levels) levels.push_back(l->name);
       std::string close = ClosestName(rhs.name, levels);
-      diagnostics_->Error(rhs.where, "K207",
-                          "「" + lhs.classification->name + "」に区分「" + rhs.name + "」はありません",
-                          "'" + lhs.classification->name + "' has no level '" + rhs.name + "'",
-                          close.empty() ? "区分は " + Join(levels) + " のいずれかです"
-                                        : "「" + close + "」のことですか？",
-                          close.empty() ? "levels are " + Join(levels)
-                                        : "did you mean '" + close + "'?");
+      diagnostics_->Error(
+          rhs.where, "K207",
+          "「" + lhs.classification->name + "」に区分「" + rhs.name + "」はありません",
+          "'" + lhs.classification->name + "' has no level '" + rhs.name + "'",
+          close.empty() ? "区分は " + Join(levels) + " のいずれかです"
+                        : "「" + close + "」のことですか？",
+          close.empty() ? "levels are " + Join(levels) : "did you mean '" + close + "'?");
       return;
     }
     Resolve(rhs, loop_scope);
@@ -322,13 +320,13 @@ class ResolveNames : public Pass {
         }
         if (found < 0) {
           std::string close = ClosestName(c->qualifying[q], levels);
-          diagnostics_->Error(c->qualifying_where[q], "K207",
-                              "「" + c->name + "」に区分「" + c->qualifying[q] + "」はありません",
-                              "'" + c->name + "' has no level '" + c->qualifying[q] + "'",
-                              close.empty() ? "区分は " + Join(levels) + " のいずれかです"
-                                            : "「" + close + "」のことですか？",
-                              close.empty() ? "levels are " + Join(levels)
-                                            : "did you mean '" + close + "'?");
+          diagnostics_->Error(
+              c->qualifying_where[q], "K207",
+              "「" + c->name + "」に区分「" + c->qualifying[q] + "」はありません",
+              "'" + c->name + "' has no level '" + c->qualifying[q] + "'",
+              close.empty() ? "区分は " + Join(levels) + " のいずれかです"
+                            : "「" + close + "」のことですか？",
+              close.empty() ? "levels are " + Join(levels) : "did you mean '" + close + "'?");
         } else {
           c->qualifying_indices.push_back(found);
         }
@@ -374,7 +372,8 @@ class ResolveNames : public Pass {
         case ast::ExpectationKind::kValue: {
           auto it = program_->scope.find(x.target);
           if (it == program_->scope.end() || (!it->second.calc && !it->second.classification)) {
-            UnknownTarget(x.target, x.target_where, values, "計算・区分", "calculation or classification");
+            UnknownTarget(x.target, x.target_where, values, "計算・区分",
+                          "calculation or classification");
           } else if (it->second.classification && !x.level.empty() && x.level != "不明") {
             ast::Expr probe;
             probe.name = x.level;

@@ -1,12 +1,13 @@
 // kijun fmt: canonical, idempotent, keeps comments, never changes meaning.
 
+#include "dsl/formatter.h"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
-#include "dsl/formatter.h"
 #include "engine/ir_dump.h"
 #include "tests/test_support.h"
 
@@ -50,8 +51,10 @@ TEST(Formatter, IsIdempotentAndKeepsComments) {
   std::string once = Format(kMessy);
   EXPECT_EQ(Format(once), once);
   EXPECT_NE(once.find("# 先頭のコメント\ndisease 指定難病 999"), std::string::npos) << once;
-  EXPECT_NE(once.find("  # 項目の前のコメント\n  item a \"a\" : answer, required 新規  # 行末のコメント\n"),
-            std::string::npos)
+  EXPECT_NE(
+      once.find(
+          "  # 項目の前のコメント\n  item a \"a\" : answer, required 新規  # 行末のコメント\n"),
+      std::string::npos)
       << once;
   EXPECT_NE(once.find("calc y : decimal(1) = x * 2 + 1 ^ -1.5\n"), std::string::npos) << once;
   EXPECT_NE(once.find("calc z : boolean = not (a and x > 1) or a\n"), std::string::npos) << once;

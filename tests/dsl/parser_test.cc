@@ -1,11 +1,12 @@
 // The parser: every construct reaches the syntax tree; syntax errors are
 // all collected with positions; no input crashes or hangs it.
 
+#include "dsl/parser.h"
+
 #include <gtest/gtest.h>
 
 #include <random>
 
-#include "dsl/parser.h"
 #include "tests/test_support.h"
 
 namespace kijun::dsl {
@@ -81,15 +82,17 @@ TEST(Parser, ItemCodesAreOneNameAndSubtractionNeedsSpaces) {
 TEST(Parser, PrecedenceAndAssociativity) {
   SourceManager sources;
   Diagnostics d;
-  auto file = Parse("module m\ncalc x = not a and b or c\ncalc y = -2 ^ 2\ncalc z = 2 ^ 3 ^ 2\ncalc w = 10 - 3 - 2\n",
-                    d, sources);
+  auto file = Parse(
+      "module m\ncalc x = not a and b or c\ncalc y = -2 ^ 2\ncalc z = 2 ^ 3 ^ 2\ncalc w = 10 - 3 - "
+      "2\n",
+      d, sources);
   ASSERT_FALSE(d.HasErrors());
   const auto& x = *file->calcs[0]->expr;  // ((not a) and b) or c
   EXPECT_EQ(x.op, "or");
   EXPECT_EQ(x.args[0]->op, "and");
   EXPECT_EQ(x.args[0]->args[0]->kind, ast::ExprKind::kNot);
   EXPECT_EQ(file->calcs[1]->expr->kind, ast::ExprKind::kNegate);  // -(2^2)
-  const auto& z = *file->calcs[2]->expr;  // 2 ^ (3 ^ 2)
+  const auto& z = *file->calcs[2]->expr;                          // 2 ^ (3 ^ 2)
   EXPECT_EQ(z.args[1]->op, "^");
   const auto& w = *file->calcs[3]->expr;  // (10 - 3) - 2
   EXPECT_EQ(w.args[0]->op, "-");
@@ -101,8 +104,8 @@ TEST(Parser, CollectsEverySyntaxErrorWithItsPosition) {
   Parse("disease 指定難病 1 \"x\"\ncalc a = 1 +\ncalc b ＝ 2\ncalc c = 3\n", d, sources);
   auto all = d.Sorted();
   ASSERT_GE(all.size(), 2u);
-  EXPECT_EQ(all[0].code, "K107");     // "1 +" is unfinished: blamed on its own line,
-  EXPECT_EQ(all[0].where.line, 2u);   // not on the next line's `calc`
+  EXPECT_EQ(all[0].code, "K107");    // "1 +" is unfinished: blamed on its own line,
+  EXPECT_EQ(all[0].where.line, 2u);  // not on the next line's `calc`
   EXPECT_EQ(all[0].where.column, 13u);
   bool full_width = false;
   for (const auto& diagnostic : all) full_width = full_width || diagnostic.code == "K102";
@@ -122,16 +125,20 @@ TEST(Parser, InvalidDatesAreReported) {
 // Random token soup and random bytes: the parser must return, never crash.
 TEST(Parser, NeverCrashesOnGarbage) {
   const std::vector<std::string> pieces = {
-      "disease", "module", "section", "item", "calc", "check", "diagnosis", "level", "otherwise",
-      "qualifying", "table", "test", "given", "expect", "{", "}", "(", ")", "[", "]", ":", ",",
-      ";", "=", "->", "..", "+", "-", "*", "/", "^", "and", "or", "not", "if", "then", "else",
-      "at", "least", "of", "cases", "lookup", "A-1", "年齢", "\"文字\"", "\"", "12", "3.5",
-      "2024-04-01", "2024-04", "該当", "不明", "＝", "\n", " ", "#c\n", "\xff", "\xe3\x81"};
+      "disease",    "module",     "section", "item", "calc",     "check",  "diagnosis", "level",
+      "otherwise",  "qualifying", "table",   "test", "given",    "expect", "{",         "}",
+      "(",          ")",          "[",       "]",    ":",        ",",      ";",         "=",
+      "->",         "..",         "+",       "-",    "*",        "/",      "^",         "and",
+      "or",         "not",        "if",      "then", "else",     "at",     "least",     "of",
+      "cases",      "lookup",     "A-1",     "年齢", "\"文字\"", "\"",     "12",        "3.5",
+      "2024-04-01", "2024-04",    "該当",    "不明", "＝",       "\n",     " ",         "#c\n",
+      "\xff",       "\xe3\x81"};
   std::mt19937 rng(20261125);
   for (int round = 0; round < 3000; ++round) {
     std::string text;
     size_t length = rng() % 60;
-    for (size_t i = 0; i < length; ++i) text += pieces[rng() % pieces.size()] + (rng() % 2 ? " " : "");
+    for (size_t i = 0; i < length; ++i)
+      text += pieces[rng() % pieces.size()] + (rng() % 2 ? " " : "");
     if (round % 3 == 0) {
       for (size_t i = 0; i < 20; ++i) text += static_cast<char>(rng() % 256);
     }

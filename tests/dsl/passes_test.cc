@@ -40,9 +40,11 @@ outcome o { level P : d = X
 }
 
 TEST(ResolveNames, SuggestsTheClosestName) {
-  auto c = Compile(Disease("section s \"s\" { item 生活機能障害度 \"x\" : integer }\ncalc y = 生活機能障害 + 1\n"));
+  auto c = Compile(Disease(
+      "section s \"s\" { item 生活機能障害度 \"x\" : integer }\ncalc y = 生活機能障害 + 1\n"));
   ASSERT_TRUE(Has(c, "K201"));
-  EXPECT_NE(c.Rendered().find("「生活機能障害度」のことですか？"), std::string::npos) << c.Rendered();
+  EXPECT_NE(c.Rendered().find("「生活機能障害度」のことですか？"), std::string::npos)
+      << c.Rendered();
   EXPECT_NE(c.Rendered().find("did you mean '生活機能障害度'?"), std::string::npos);
 }
 
@@ -96,7 +98,8 @@ diagnosis d { level X : a
 // ---------------------------------------------------------------- check_types
 
 TEST(CheckTypes, ConditionsMustBeTruths) {
-  auto c = Compile(Disease("section s \"s\" { item x \"x\" : integer }\ncheck k error \"m\" : x\n"));
+  auto c =
+      Compile(Disease("section s \"s\" { item x \"x\" : integer }\ncheck k error \"m\" : x\n"));
   EXPECT_TRUE(Has(c, "K311"));
   EXPECT_NE(c.Rendered().find("x >= 3"), std::string::npos) << "hint shows a comparison";
 }
@@ -121,23 +124,29 @@ calc BMI : decimal(1) "kg/m2" = 体重 / (身長 / 100) ^ 2
 }
 
 TEST(CheckTypes, ChoicesCompareWithTheirCodesAndLabels) {
-  auto ok = Compile(Disease("section s \"s\" { item 性別 \"性別\" : choice { 1 \"男\", 2 \"女\" } }\ncalc f : boolean = 性別 = \"女\" or 性別 = 1\n"));
+  auto ok =
+      Compile(Disease("section s \"s\" { item 性別 \"性別\" : choice { 1 \"男\", 2 \"女\" } "
+                      "}\ncalc f : boolean = 性別 = \"女\" or 性別 = 1\n"));
   EXPECT_TRUE(ok.rules) << ok.Rendered();
-  auto bad = Compile(Disease("section s \"s\" { item 性別 \"性別\" : choice { 1 \"男\", 2 \"女\" } }\ncalc f : boolean = 性別 = \"女性\"\n"));
+  auto bad =
+      Compile(Disease("section s \"s\" { item 性別 \"性別\" : choice { 1 \"男\", 2 \"女\" } "
+                      "}\ncalc f : boolean = 性別 = \"女性\"\n"));
   EXPECT_TRUE(Has(bad, "K333"));
 }
 
 TEST(CheckTypes, DecimalCalculationsDeclareTheirPlaces) {
   auto c = Compile(Disease("section s \"s\" { item x \"x\" : integer }\ncalc half = x / 2\n"));
   EXPECT_TRUE(Has(c, "K319"));
-  auto integer = Compile(Disease("section s \"s\" { item x \"x\" : integer }\ncalc half : integer = x / 2\n"));
+  auto integer =
+      Compile(Disease("section s \"s\" { item x \"x\" : integer }\ncalc half : integer = x / 2\n"));
   EXPECT_TRUE(Has(integer, "K318"));
 }
 
 TEST(CheckTypes, FunctionArguments) {
   auto c = Compile(Disease("section s \"s\" { item d \"d\" : date }\ncalc a : integer = age(d)\n"));
   EXPECT_TRUE(Has(c, "K337"));
-  auto r = Compile(Disease("section s \"s\" { item x \"x\" : decimal(2) }\ncalc a : decimal(1) = round(x, x)\n"));
+  auto r = Compile(Disease(
+      "section s \"s\" { item x \"x\" : decimal(2) }\ncalc a : decimal(1) = round(x, x)\n"));
   EXPECT_TRUE(Has(r, "K339"));
 }
 

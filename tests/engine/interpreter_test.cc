@@ -18,7 +18,8 @@ class Interpreter : public testing::Test {
     compiled_ = Compile(Disease(body));
     ASSERT_TRUE(compiled_.rules) << compiled_.Rendered();
   }
-  Judgment Judge(const json& items, const std::string& variant = "", std::optional<int64_t> date = {}) {
+  Judgment Judge(const json& items, const std::string& variant = "",
+                 std::optional<int64_t> date = {}) {
     return testing_support::JudgeItems(*compiled_.rules, items, variant, date);
   }
   // The calculated value as the result JSON shows it (null = unknown).
@@ -50,7 +51,7 @@ calc 切り捨て : integer = floor(体重)
 calc 差 : decimal(1) = abs(体重 - 60)
 )");
   Judgment j = Judge({{"身長", 160.0}, {"体重", 55.5}});
-  EXPECT_EQ(Calc(j, "BMI"), 21.7);  // 55.5 / 2.56 = 21.679…
+  EXPECT_EQ(Calc(j, "BMI"), 21.7);     // 55.5 / 2.56 = 21.679…
   EXPECT_EQ(Calc(j, "二倍"), 111.13);  // 111 + 0.125, half away from zero
   EXPECT_EQ(Calc(j, "切り捨て"), 55);
   EXPECT_EQ(Calc(j, "差"), 4.5);
@@ -108,14 +109,19 @@ calc 皮膚粘膜 : integer = max(if 脱毛 then 2 else 0, if 口腔潰瘍 then 
 calc 合計点 : integer = 皮膚粘膜 + (if 関節炎 then 6 else 0)
 calc 十点以上 : boolean = 合計点 >= 10
 )");
-  Judgment j = Judge({{"脱毛", "該当"}, {"口腔潰瘍", "該当"}, {"急性皮膚ループス", "該当"}, {"関節炎", "該当"}});
+  Judgment j = Judge(
+      {{"脱毛", "該当"}, {"口腔潰瘍", "該当"}, {"急性皮膚ループス", "該当"}, {"関節炎", "該当"}});
   EXPECT_EQ(Calc(j, "皮膚粘膜"), 6);
   EXPECT_EQ(Calc(j, "合計点"), 12);
   // ACLE unknown: skin is 2..6, total 8..12: undecided.
-  j = Judge({{"脱毛", "該当"}, {"口腔潰瘍", "非該当"}, {"急性皮膚ループス", "不明"}, {"関節炎", "該当"}});
+  j = Judge(
+      {{"脱毛", "該当"}, {"口腔潰瘍", "非該当"}, {"急性皮膚ループス", "不明"}, {"関節炎", "該当"}});
   EXPECT_TRUE(Calc(j, "十点以上").is_null());
   // ACLE unknown but arthritis absent: at most 6: decided false.
-  j = Judge({{"脱毛", "該当"}, {"口腔潰瘍", "非該当"}, {"急性皮膚ループス", "不明"}, {"関節炎", "非該当"}});
+  j = Judge({{"脱毛", "該当"},
+             {"口腔潰瘍", "非該当"},
+             {"急性皮膚ループス", "不明"},
+             {"関節炎", "非該当"}});
   EXPECT_EQ(Calc(j, "十点以上"), false);
 }
 
@@ -355,7 +361,8 @@ diagnosis 診断 {
 )");
   json items = {{"a", "不明"}, {"x", 10.01}};
   std::string first = JudgmentToJson(*compiled_.rules, Judge(items)).dump();
-  for (int i = 0; i < 5; ++i) EXPECT_EQ(JudgmentToJson(*compiled_.rules, Judge(items)).dump(), first);
+  for (int i = 0; i < 5; ++i)
+    EXPECT_EQ(JudgmentToJson(*compiled_.rules, Judge(items)).dump(), first);
 }
 
 }  // namespace

@@ -18,7 +18,8 @@ TEST(ThreeValuedLogic, AndTruthTable) {
   const Truth values[3] = {F, T, U};
   for (int a = 0; a < 3; ++a) {
     for (int b = 0; b < 3; ++b) {
-      EXPECT_EQ(And(values[a], values[b]), table[a][b]) << TruthName(values[a]) << " and " << TruthName(values[b]);
+      EXPECT_EQ(And(values[a], values[b]), table[a][b])
+          << TruthName(values[a]) << " and " << TruthName(values[b]);
     }
   }
 }
@@ -28,7 +29,8 @@ TEST(ThreeValuedLogic, OrTruthTable) {
   const Truth values[3] = {F, T, U};
   for (int a = 0; a < 3; ++a) {
     for (int b = 0; b < 3; ++b) {
-      EXPECT_EQ(Or(values[a], values[b]), table[a][b]) << TruthName(values[a]) << " or " << TruthName(values[b]);
+      EXPECT_EQ(Or(values[a], values[b]), table[a][b])
+          << TruthName(values[a]) << " or " << TruthName(values[b]);
     }
   }
 }
@@ -75,8 +77,10 @@ TEST_F(LanguageTruthTable, Answers) {
   const nlohmann::json or_table[3][3] = {{f, t, u}, {t, t, t}, {u, t, u}};
   for (int a = 0; a < 3; ++a) {
     for (int b = 0; b < 3; ++b) {
-      EXPECT_EQ(Value("且つ", answers[a], answers[b]), and_table[a][b]) << answers[a] << " and " << answers[b];
-      EXPECT_EQ(Value("又は", answers[a], answers[b]), or_table[a][b]) << answers[a] << " or " << answers[b];
+      EXPECT_EQ(Value("且つ", answers[a], answers[b]), and_table[a][b])
+          << answers[a] << " and " << answers[b];
+      EXPECT_EQ(Value("又は", answers[a], answers[b]), or_table[a][b])
+          << answers[a] << " or " << answers[b];
     }
   }
   EXPECT_EQ(Value("否定", "不明", "該当"), u);
