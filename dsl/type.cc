@@ -4,7 +4,7 @@ namespace kijun::dsl {
 
 namespace {
 
-std::string WithUnit(std::string name, const std::string& unit) {
+std::string WithUnit(const std::string& name, const std::string& unit) {
   return unit.empty() ? name : name + " (" + unit + ")";
 }
 

@@ -74,6 +74,14 @@ class Binder {
     out_.messages.push_back({false, MessageSource::kItem, name, std::move(ja), std::move(en)});
   }
 
+  void UnknownEntryItem(const std::string& at, const std::string& key) {
+    std::string ja = "「";
+    ja.append(at).append("」に項目「").append(key).append("」はありません");
+    std::string en = "'";
+    en.append(at).append("' has no item '").append(key).append("'");
+    Warning(at + "." + key, std::move(ja), std::move(en));
+  }
+
   static bool IsUnknownWord(const json& v) {
     return v.is_string() && v.get<std::string>() == "不明";
   }
@@ -138,10 +146,7 @@ class Binder {
       for (const auto& [key, v] : entry.items()) {
         bool known = false;
         for (int slot : group.items) known = known || rules_.items[slot].name == key;
-        if (!known) {
-          Warning(at + "." + key, "「" + at + "」に項目「" + key + "」はありません",
-                  "'" + at + "' has no item '" + key + "'");
-        }
+        if (!known) UnknownEntryItem(at, key);
       }
     }
   }

@@ -11,8 +11,6 @@ namespace kijun::engine {
 
 namespace {
 
-constexpr double kInf = std::numeric_limits<double>::infinity();
-
 Number Hull(Number a, Number b) { return {std::min(a.lo, b.lo), std::max(a.hi, b.hi)}; }
 
 // Interval product: the extremes are among the endpoint products. 0 * inf

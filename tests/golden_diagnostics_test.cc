@@ -61,7 +61,9 @@ TEST_P(GoldenDiagnostics, MatchesExpected) {
   EXPECT_FALSE(actual.empty()) << name << " produced no diagnostics";
 }
 
-TEST(GoldenDiagnosticsSet, HasAtLeastFortyDistinctBadFiles) { EXPECT_GE(GoldenFiles().size(), 40u); }
+TEST(GoldenDiagnosticsSet, HasAtLeastFortyDistinctBadFiles) {
+  EXPECT_GE(GoldenFiles().size(), 40u);
+}
 
 INSTANTIATE_TEST_SUITE_P(Files, GoldenDiagnostics, testing::ValuesIn(GoldenFiles()),
                          [](const testing::TestParamInfo<std::string>& param) {
