@@ -18,6 +18,20 @@ void Diagnostics::Warning(const SourceLocation& where, std::string code, std::st
                   std::move(hint_ja), std::move(hint_en)});
 }
 
+void Diagnostics::UnknownName(const SourceLocation& where, std::string code, std::string ja,
+                              std::string en, const std::string& misspelt,
+                              const std::vector<std::string>& candidates, std::string fallback_ja,
+                              std::string fallback_en) {
+  std::string close = ClosestName(misspelt, candidates);
+  if (close.empty()) {
+    Error(where, std::move(code), std::move(ja), std::move(en), std::move(fallback_ja),
+          std::move(fallback_en));
+  } else {
+    Error(where, std::move(code), std::move(ja), std::move(en), "「" + close + "」のことですか？",
+          "did you mean '" + close + "'?");
+  }
+}
+
 std::vector<Diagnostic> Diagnostics::Sorted() const {
   std::vector<Diagnostic> sorted = all_;
   std::stable_sort(sorted.begin(), sorted.end(), [](const Diagnostic& a, const Diagnostic& b) {

@@ -31,6 +31,12 @@ class Diagnostics {
   void Warning(const SourceLocation& where, std::string code, std::string ja, std::string en,
                std::string hint_ja = {}, std::string hint_en = {});
 
+  // An error about a name that does not exist: the hint is "did you mean"
+  // the closest of `candidates`, or the fallback hint when none is close.
+  void UnknownName(const SourceLocation& where, std::string code, std::string ja, std::string en,
+                   const std::string& misspelt, const std::vector<std::string>& candidates,
+                   std::string fallback_ja, std::string fallback_en);
+
   bool HasErrors() const { return error_count_ > 0; }
   size_t error_count() const { return error_count_; }
   const std::vector<Diagnostic>& all() const { return all_; }

@@ -1,6 +1,7 @@
 // check_types: gives every expression a type and a unit, and checks that
 // operators, functions, conditions, calculations and test values fit them.
 
+#include <algorithm>
 #include <cmath>
 
 #include "dsl/pass.h"
@@ -556,15 +557,11 @@ class CheckTypes : public Pass {
     for (auto* file : program_->AllFiles()) {
       for (const auto& v : file->variants) variants.push_back(v);
     }
-    for (const auto& v : variants) {
-      if (v == literal.string_value) return;
-    }
-    std::string close = ClosestName(literal.string_value, variants);
-    d_->Error(
+    if (std::find(variants.begin(), variants.end(), literal.string_value) != variants.end()) return;
+    d_->UnknownName(
         literal.where, "K341", "様式の区分「" + literal.string_value + "」は宣言されていません",
-        "form variant '" + literal.string_value + "' is not declared",
-        close.empty() ? "ヘッダの variants に宣言してください" : "「" + close + "」のことですか？",
-        close.empty() ? "declare it in the header's variants" : "did you mean '" + close + "'?");
+        "form variant '" + literal.string_value + "' is not declared", literal.string_value,
+        variants, "ヘッダの variants に宣言してください", "declare it in the header's variants");
   }
 
   Type InferLookup(ast::Expr& e) {

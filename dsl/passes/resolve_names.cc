@@ -123,16 +123,11 @@ class ResolveNames : public Pass {
     }
     auto check = [&](const std::string& variant, const SourceLocation& where) {
       if (variant.empty()) return;
-      for (const auto& v : variants) {
-        if (v == variant) return;
-      }
-      std::string close = ClosestName(variant, variants);
-      diagnostics_->Error(where, "K203", "様式の区分「" + variant + "」は宣言されていません",
-                          "form variant '" + variant + "' is not declared",
-                          close.empty() ? "ヘッダに `variants 新規, 更新` のように宣言してください"
-                                        : "「" + close + "」のことですか？",
-                          close.empty() ? "declare it in the header, e.g. `variants 新規, 更新`"
-                                        : "did you mean '" + close + "'?");
+      if (std::find(variants.begin(), variants.end(), variant) != variants.end()) return;
+      diagnostics_->UnknownName(where, "K203", "様式の区分「" + variant + "」は宣言されていません",
+                                "form variant '" + variant + "' is not declared", variant, variants,
+                                "ヘッダに `variants 新規, 更新` のように宣言してください",
+                                "declare it in the header, e.g. `variants 新規, 更新`");
     };
     for (auto* item : program_->items) {
       for (const auto& v : item->required_variants) check(v, item->required_where);
@@ -264,12 +259,10 @@ class ResolveNames : public Pass {
         } else {
           std::vector<std::string> tables;
           for (auto* t : program_->tables) tables.push_back(t->name);
-          std::string close = ClosestName(expr.name, tables);
-          diagnostics_->Error(
-              expr.where, "K206", "表「" + expr.name + "」は定義されていません",
-              "unknown table '" + expr.name + "'",
-              close.empty() ? "`table` で表を宣言してください" : "「" + close + "」のことですか？",
-              close.empty() ? "declare it with `table`" : "did you mean '" + close + "'?");
+          diagnostics_->UnknownName(expr.where, "K206",
+                                    "表「" + expr.name + "」は定義されていません",
+                                    "unknown table '" + expr.name + "'", expr.name, tables,
+                                    "`table` で表を宣言してください", "declare it with `table`");
         }
         break;
       }

@@ -1,0 +1,82 @@
+// The check_types pass.
+
+#include <gtest/gtest.h>
+
+#include "tests/test_support.h"
+
+namespace kijun::dsl {
+namespace {
+
+using testing_support::Compile;
+using testing_support::Disease;
+
+bool Has(const testing_support::Compiled& c, const std::string& code) {
+  for (const auto& d : c.diagnostics.all()) {
+    if (d.code == code) return true;
+  }
+  return false;
+}
+
+TEST(CheckTypes, ConditionsMustBeTruths) {
+  auto c =
+      Compile(Disease("section s \"s\" { item x \"x\" : integer }\ncheck k error \"m\" : x\n"));
+  EXPECT_TRUE(Has(c, "K311"));
+  EXPECT_NE(c.Rendered().find("x >= 3"), std::string::npos) << "hint shows a comparison";
+}
+
+TEST(CheckTypes, UnitsMustAgree) {
+  auto c = Compile(Disease(R"(
+section s "s" {
+  item a "a" : decimal(1) "mg/dL"
+  item b "b" : decimal(1) "g/dL"
+}
+calc x : decimal(1) = a + b
+)"));
+  EXPECT_TRUE(Has(c, "K330"));
+  auto derived = Compile(Disease(R"(
+section s "s" {
+  item 体重 "体重" : decimal(1) "kg"
+  item 身長 "身長" : decimal(1) "cm"
+}
+calc BMI : decimal(1) "kg/m2" = 体重 / (身長 / 100) ^ 2
+)"));
+  EXPECT_TRUE(derived.rules) << derived.Rendered();
+}
+
+TEST(CheckTypes, ChoicesCompareWithTheirCodesAndLabels) {
+  auto ok =
+      Compile(Disease("section s \"s\" { item 性別 \"性別\" : choice { 1 \"男\", 2 \"女\" } "
+                      "}\ncalc f : boolean = 性別 = \"女\" or 性別 = 1\n"));
+  EXPECT_TRUE(ok.rules) << ok.Rendered();
+  auto bad =
+      Compile(Disease("section s \"s\" { item 性別 \"性別\" : choice { 1 \"男\", 2 \"女\" } "
+                      "}\ncalc f : boolean = 性別 = \"女性\"\n"));
+  EXPECT_TRUE(Has(bad, "K333"));
+}
+
+TEST(CheckTypes, DecimalCalculationsDeclareTheirPlaces) {
+  auto c = Compile(Disease("section s \"s\" { item x \"x\" : integer }\ncalc half = x / 2\n"));
+  EXPECT_TRUE(Has(c, "K319"));
+  auto integer =
+      Compile(Disease("section s \"s\" { item x \"x\" : integer }\ncalc half : integer = x / 2\n"));
+  EXPECT_TRUE(Has(integer, "K318"));
+}
+
+TEST(CheckTypes, FunctionArguments) {
+  auto c = Compile(Disease("section s \"s\" { item d \"d\" : date }\ncalc a : integer = age(d)\n"));
+  EXPECT_TRUE(Has(c, "K337"));
+  auto r = Compile(Disease(
+      "section s \"s\" { item x \"x\" : decimal(2) }\ncalc a : decimal(1) = round(x, x)\n"));
+  EXPECT_TRUE(Has(r, "K339"));
+}
+
+TEST(CheckTypes, TestValuesFitTheirItems) {
+  auto c = Compile(Disease(R"(
+section s "s" { item a "a" : answer }
+test "t" { given { a: 12.5 } }
+)"));
+  EXPECT_TRUE(Has(c, "K340"));
+}
+
+}  // namespace
+}  // namespace kijun::dsl
