@@ -122,6 +122,7 @@ struct Item {
   ItemType type;
   bool required = false;
   std::vector<std::string> required_variants;  // empty with required = all variants
+  std::vector<SourceLocation> required_variant_where;
   SourceLocation required_where;
   ExprPtr asked_when;  // asked only when this holds
   const Section* section = nullptr;
@@ -257,9 +258,11 @@ struct Expectation {
   SourceLocation where;
   std::string target;  // calc / classification / check / item name
   SourceLocation target_where;
-  std::optional<Literal> value;             // a literal expected value
-  std::string level;                        // or a level name (or 不明)
+  std::optional<Literal> value;  // a literal expected value
+  std::string level;             // or a level name (or 不明)
+  SourceLocation level_where;
   std::vector<std::string> deciding_items;  // kInsufficient
+  std::vector<SourceLocation> deciding_where;
 };
 
 // A named example patient with the expected judgment.
@@ -267,6 +270,7 @@ struct TestCase {
   std::string name;
   SourceLocation where;
   std::string variant;
+  SourceLocation variant_where;
   std::optional<int64_t> date;  // days since 1970-01-01
   std::vector<Binding> given;
   std::vector<Expectation> expectations;

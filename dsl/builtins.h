@@ -11,6 +11,7 @@ struct Builtin {
   const char* name;
   const char* summary_ja;
   const char* summary_en;
+  const char* usage;
   bool loop;  // usable as name(i in a..b : expr)
 };
 

@@ -61,10 +61,15 @@ std::string Render(const Diagnostic& d) {
     std::string_view before = PrefixCodePoints(line, d.where.column - 1);
     std::string_view rest = line.substr(before.size());
     std::string_view marked = PrefixCodePoints(rest, std::max<uint32_t>(d.where.length, 1));
-    uint32_t pad = DisplayWidth(before);
+    // Pad with spaces of the same width, keeping tabs so the caret lines up
+    // in a terminal whatever its tab width.
+    std::string pad;
+    for (char ch : before) {
+      if (ch == '\t') pad += '\t';
+    }
+    pad += std::string(DisplayWidth(before) - static_cast<uint32_t>(pad.size()), ' ');
     uint32_t width = std::max<uint32_t>(DisplayWidth(marked), 1);
-    out << ' ' << gutter << " | " << std::string(pad, ' ') << '^' << std::string(width - 1, '~')
-        << '\n';
+    out << ' ' << gutter << " | " << pad << '^' << std::string(width - 1, '~') << '\n';
   }
   if (!d.hint_ja.empty()) out << "  ヒント: " << d.hint_ja << '\n';
   if (!d.hint_en.empty()) out << "  hint: " << d.hint_en << '\n';

@@ -4,6 +4,7 @@
 
 #include <charconv>
 #include <cstdlib>
+#include <set>
 
 #include "KijunLexer.h"
 #include "KijunParser.h"
@@ -17,14 +18,16 @@ using antlr4::ParserRuleContext;
 using antlr4::Token;
 using G = KijunParser;
 
-// A full-width character an author may type with a Japanese IME, and the
-// half-width character the language expects instead.
+// A character an author may type with a Japanese IME, and what the language
+// expects instead.
 std::string HalfWidthFor(const std::string& text) {
   static const std::pair<const char*, const char*> kPairs[] = {
-      {"＝", "="}, {"（", "("}, {"）", ")"}, {"｛", "{"}, {"｝", "}"}, {"：", ":"},
-      {"，", ","}, {"、", ","}, {"＜", "<"}, {"＞", ">"}, {"＋", "+"}, {"－", "-"},
-      {"＊", "*"}, {"／", "/"}, {"［", "["}, {"］", "]"}, {"“", "\""}, {"”", "\""},
-      {"；", ";"}, {"．", "."}, {"＃", "#"}, {"！", "!"}};
+      {"＝", "="}, {"（", "("}, {"）", ")"}, {"｛", "{"}, {"｝", "}"}, {"：", ":"}, {"，", ","},
+      {"、", ","}, {"＜", "<"}, {"＞", ">"}, {"＋", "+"}, {"－", "-"}, {"＊", "*"}, {"／", "/"},
+      {"［", "["}, {"］", "]"}, {"“", "\""}, {"”", "\""}, {"；", ";"}, {"．", "."}, {"＃", "#"},
+      {"！", "!"}, {"≧", ">="}, {"≦", "<="}, {"≠", "!="}, {"×", "*"},  {"÷", "/"},  {"＾", "^"},
+      {"０", "0"}, {"１", "1"}, {"２", "2"}, {"３", "3"}, {"４", "4"}, {"５", "5"}, {"６", "6"},
+      {"７", "7"}, {"８", "8"}, {"９", "9"}, {"　", " "}};
   for (const auto& [full, half] : kPairs) {
     if (text == full) return half;
   }
@@ -33,42 +36,110 @@ std::string HalfWidthFor(const std::string& text) {
 
 std::string Describe(const Token* token) {
   if (token == nullptr) return "?";
-  if (token->getType() == Token::EOF) return "ファイルの終わり / end of file";
+  if (token->getType() == Token::EOF) return "ファイルの終わり";
   return "「" + token->getText() + "」";
+}
+
+std::string DescribeEn(const Token* token) {
+  if (token == nullptr) return "?";
+  if (token->getType() == Token::EOF) return "end of file";
+  return "'" + token->getText() + "'";
+}
+
+// Nesting and expression-length limits. Real criteria stay far below them;
+// beyond them the recursive tree would exhaust the stack.
+constexpr int kMaxNesting = 100;
+constexpr size_t kMaxOperatorsPerStatement = 1000;
+
+bool StartsStatement(size_t type) {
+  switch (type) {
+    case KijunLexer::SECTION:
+    case KijunLexer::ITEM:
+    case KijunLexer::GROUP:
+    case KijunLexer::CALC:
+    case KijunLexer::CHECK:
+    case KijunLexer::LEVEL:
+    case KijunLexer::DIAGNOSIS:
+    case KijunLexer::SEVERITY:
+    case KijunLexer::OUTCOME:
+    case KijunLexer::TABLE:
+    case KijunLexer::TEST:
+    case KijunLexer::EXPECT:
+    case KijunLexer::GIVEN:
+    case KijunLexer::IMPORT:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// Tokens after which a line cannot end: an operator or an opening bracket.
+bool NeedsContinuation(const Token* token) {
+  static const std::set<std::string> kTexts = {
+      "+",    "-",      "*", "/", "^", "=", "!=", "<",    "<=",   ">",  ">=", "and", "or",    "not",
+      "かつ", "または", ":", ",", "(", "[", "if", "then", "else", "->", "of", "..",  "least", "in"};
+  return kTexts.count(token->getText()) != 0;
+}
+
+// Reports a run of characters the lexer could not use (its own error, so
+// that the parser's confusion around it is not reported as well). `text` is
+// the run (e.g. "１００"); `half` its replacement when every character has one.
+void ReportBadCharacters(const Token* first, const std::string& text, const std::string& half,
+                         const SourceFile& source, Diagnostics& diagnostics) {
+  const Token* token = first;
+  SourceLocation where{&source, static_cast<uint32_t>(token->getLine()),
+                       static_cast<uint32_t>(token->getCharPositionInLine() + 1),
+                       CodePointCount(text)};
+  if (!half.empty()) {
+    bool full_width = text != "≧" && text != "≦" && text != "≠" && text != "×" && text != "÷";
+    diagnostics.Error(where, "K102",
+                      (full_width ? "全角文字「" : "記号「") + text + "」は使えません",
+                      "character '" + text + "' is not allowed here",
+                      "半角の「" + half + "」を使ってください", "write '" + half + "' instead");
+  } else if (text == "\"") {
+    diagnostics.Error(where, "K103", "文字列が閉じられていません",
+                      "string is not closed before the end of the line",
+                      "行末までに「\"」で閉じてください",
+                      "end the string with '\"' on the same line");
+  } else {
+    diagnostics.Error(where, "K101", "使えない文字「" + text + "」があります",
+                      "unexpected character '" + text + "'", "この文字を削除してください",
+                      "remove this character");
+  }
 }
 
 // Turns ANTLR's syntax errors into located bilingual diagnostics.
 class SyntaxErrorListener : public antlr4::BaseErrorListener {
  public:
-  SyntaxErrorListener(const SourceFile& source, Diagnostics& diagnostics)
-      : source_(source), diagnostics_(diagnostics) {}
+  SyntaxErrorListener(const SourceFile& source, Diagnostics& diagnostics,
+                      std::set<size_t> reported_lines)
+      : source_(source), diagnostics_(diagnostics), reported_lines_(std::move(reported_lines)) {}
 
   void syntaxError(antlr4::Recognizer* recognizer, Token* offending, size_t line, size_t column,
                    const std::string& /*message*/, std::exception_ptr /*error*/) override {
+    if (offending != nullptr && offending->getType() == KijunLexer::BAD_CHAR) return;
     SourceLocation where{&source_, static_cast<uint32_t>(line), static_cast<uint32_t>(column + 1),
                          1};
     if (offending != nullptr && offending->getType() != Token::EOF) {
       where.length = std::max<uint32_t>(1, CodePointCount(offending->getText()));
     }
-    if (offending != nullptr && offending->getType() == KijunLexer::BAD_CHAR) {
-      BadCharacter(offending->getText(), where);
-      return;
-    }
-    // Only the first grammar error on a line: later ones are usually echoes.
-    if (line == last_line_) return;
-    last_line_ = line;
-
     std::string expected;
+    std::vector<std::string> expected_words;
     const Token* previous = nullptr;
     if (auto* parser = dynamic_cast<antlr4::Parser*>(recognizer)) {
       auto set = parser->getExpectedTokens();
       if (set.size() <= 6) expected = set.toString(parser->getVocabulary());
+      for (size_t type : set.toList()) {
+        std::string word = parser->getVocabulary().getLiteralName(type);
+        if (word.size() > 2) expected_words.push_back(word.substr(1, word.size() - 2));
+      }
       previous = parser->getTokenStream()->LT(-1);
     }
-    // A statement left unfinished at the end of a line: ANTLR blames the
-    // next line's first word; point at the end of the unfinished line instead.
+    // A line that ends after an operator: ANTLR blames the next line's first
+    // word; point at the end of the unfinished line instead.
     if (offending != nullptr && previous != nullptr && previous->getType() != Token::EOF &&
-        offending->getLine() > previous->getLine()) {
+        offending->getLine() > previous->getLine() && NeedsContinuation(previous) &&
+        reported_lines_.count(previous->getLine()) == 0) {
       SourceLocation end{&source_, static_cast<uint32_t>(previous->getLine()),
                          static_cast<uint32_t>(previous->getCharPositionInLine() + 1 +
                                                CodePointCount(previous->getText())),
@@ -80,42 +151,57 @@ class SyntaxErrorListener : public antlr4::BaseErrorListener {
           expected.empty() ? "この行の書きかけの部分を完成させてください"
                            : "ここには " + expected + " のいずれかが必要です",
           expected.empty() ? "complete this line" : "expected one of " + expected);
-      last_line_ = previous->getLine();
+      reported_lines_.insert(previous->getLine());
+      reported_lines_.insert(line);
       return;
     }
-    std::string hint_ja = expected.empty() ? "書き方は docs/language.md を参照してください"
-                                           : "ここには " + expected + " のいずれかが必要です";
-    std::string hint_en =
-        expected.empty() ? "see docs/language.md for the syntax" : "expected one of " + expected;
-    diagnostics_.Error(
-        where, "K100", Describe(offending) + " の位置で文法が正しくありません",
-        "syntax error at " + (offending ? "'" + offending->getText() + "'" : std::string("?")),
-        hint_ja, hint_en);
-  }
-
-  void BadCharacter(const std::string& text, const SourceLocation& where) {
-    std::string half = HalfWidthFor(text);
-    if (!half.empty()) {
-      diagnostics_.Error(where, "K102", "全角文字「" + text + "」は使えません",
-                         "full-width character '" + text + "' is not allowed here",
-                         "半角の「" + half + "」を使ってください",
-                         "use the half-width '" + half + "'");
-    } else if (text == "\"") {
-      diagnostics_.Error(where, "K103", "文字列が閉じられていません",
-                         "string is not closed before the end of the line",
-                         "行末までに「\"」で閉じてください",
-                         "end the string with '\"' on the same line");
-    } else {
-      diagnostics_.Error(where, "K101", "使えない文字「" + text + "」があります",
-                         "unexpected character '" + text + "'", "この文字を削除してください",
-                         "remove this character");
-    }
+    // One grammar error per line, and none on a line whose bad character was
+    // already reported: later ones are usually echoes of the first.
+    if (reported_lines_.count(line) != 0) return;
+    reported_lines_.insert(line);
+    auto [hint_ja, hint_en] = Hint(offending, previous, expected, expected_words);
+    diagnostics_.Error(where, "K100", Describe(offending) + "の位置で文法が正しくありません",
+                       "syntax error at " + DescribeEn(offending), hint_ja, hint_en);
   }
 
  private:
+  static std::pair<std::string, std::string> Hint(const Token* offending, const Token* previous,
+                                                  const std::string& expected,
+                                                  const std::vector<std::string>& words) {
+    std::string text = offending ? offending->getText() : "";
+    if (text == "又は" || text == "或いは" || text == "もしくは") {
+      return {"「または」か「or」を使ってください", "write 'または' or 'or'"};
+    }
+    if (text == "且つ" || text == "及び") {
+      return {"「かつ」か「and」を使ってください", "write 'かつ' or 'and'"};
+    }
+    if (text == "=" && previous != nullptr && previous->getText() == "=") {
+      return {"等しいかどうかは「=」一つで書きます", "equality is a single '='"};
+    }
+    if (std::find(words.begin(), words.end(), "else") != words.end() &&
+        std::find(words.begin(), words.end(), "->") == words.end() && text == "}") {
+      return {"cases の最後に「else -> 値;」が必要です", "cases needs a final 'else -> value;'"};
+    }
+    if (offending != nullptr &&
+        (offending->getType() == Token::EOF || StartsStatement(offending->getType())) &&
+        std::find(words.begin(), words.end(), "}") != words.end()) {
+      return {"前の「{」が「}」で閉じられていません", "an earlier '{' is never closed with '}'"};
+    }
+    if (offending != nullptr && offending->getType() == KijunLexer::IDENT && !words.empty()) {
+      std::string close = ClosestName(text, words);
+      if (!close.empty()) {
+        return {"「" + close + "」のことですか？", "did you mean '" + close + "'?"};
+      }
+    }
+    if (!expected.empty()) {
+      return {"ここには " + expected + " のいずれかが必要です", "expected one of " + expected};
+    }
+    return {"書き方は docs/language.md を参照してください", "see docs/language.md for the syntax"};
+  }
+
   const SourceFile& source_;
   Diagnostics& diagnostics_;
-  size_t last_line_ = 0;
+  std::set<size_t> reported_lines_;
 };
 
 // Builds the syntax tree from ANTLR's parse tree.
@@ -212,6 +298,20 @@ class TreeBuilder {
       return 0;
     }
     return value;
+  }
+
+  // Sizes and counts (list lengths, decimal places, text limits) must fit an
+  // int; a larger number is reported rather than silently truncated.
+  int SmallInteger(antlr4::tree::TerminalNode* node) {
+    SourceLocation where = Where(node->getSymbol());
+    int64_t value = ParseInteger(node->getText(), where);
+    if (value > 1000000) {
+      diagnostics_.Error(where, "K104", "数「" + node->getText() + "」が大きすぎます",
+                         "number '" + node->getText() + "' is too large here",
+                         "1,000,000 以下にしてください", "use at most 1,000,000");
+      return 1;  // a harmless value, so that no second error follows
+    }
+    return static_cast<int>(value);
   }
 
   int64_t ParseDateToken(const Token* token) {
@@ -349,7 +449,10 @@ class TreeBuilder {
       if (auto* r = dynamic_cast<G::RequiredOptionContext*>(option)) {
         item->required = true;
         item->required_where = Where(r);
-        if (r->name()) item->required_variants.push_back(NameText(r->name()));
+        if (r->name()) {
+          item->required_variants.push_back(NameText(r->name()));
+          item->required_variant_where.push_back(Where(r->name()));
+        }
       } else if (auto* w = dynamic_cast<G::WhenOptionContext*>(option)) {
         if (w->expr()) item->asked_when = Expr(w->expr());
       }
@@ -374,8 +477,7 @@ class TreeBuilder {
     if (auto* l = dynamic_cast<G::ListTypeContext*>(ctx)) {
       type.kind = ast::ItemKind::kList;
       if (l->INT()) {
-        type.list_size =
-            static_cast<int>(ParseInteger(l->INT()->getText(), Where(l->INT()->getSymbol())));
+        type.list_size = SmallInteger(l->INT());
       }
       type.element = std::make_unique<ast::ItemType>();
       if (l->typeSpec()) TypeSpec(l->typeSpec(), *type.element);
@@ -386,8 +488,7 @@ class TreeBuilder {
     } else if (auto* d = dynamic_cast<G::DecimalTypeContext*>(ctx)) {
       type.kind = ast::ItemKind::kDecimal;
       if (d->INT()) {
-        type.places =
-            static_cast<int>(ParseInteger(d->INT()->getText(), Where(d->INT()->getSymbol())));
+        type.places = SmallInteger(d->INT());
       }
       Range(d->range(), type);
       if (d->unit()) type.unit = Unquote(d->unit()->STRING());
@@ -409,12 +510,18 @@ class TreeBuilder {
       type.kind = ast::ItemKind::kText;
       auto ints = t->INT();
       if (!ints.empty()) {
-        type.max_chars =
-            static_cast<int>(ParseInteger(ints[0]->getText(), Where(ints[0]->getSymbol())));
+        type.max_chars = SmallInteger(ints[0]);
       }
       if (ints.size() > 1) {
-        type.max_lines =
-            static_cast<int>(ParseInteger(ints[1]->getText(), Where(ints[1]->getSymbol())));
+        type.max_lines = SmallInteger(ints[1]);
+        if (type.max_lines < 1) {
+          diagnostics_.Error(Where(ints[1]->getSymbol()), "K317",
+                             "行数の上限は 1 以上にしてください",
+                             "a text's maximum number of lines must be at least 1",
+                             "行数に制限がなければ lines を書かないでください",
+                             "leave out 'lines' when there is no limit");
+          type.max_lines = 1;
+        }
       }
     }
   }
@@ -443,8 +550,7 @@ class TreeBuilder {
       } else if (auto* d = dynamic_cast<G::CalcDecimalContext*>(t)) {
         calc->declared = ast::CalcTypeKind::kDecimal;
         if (d->INT()) {
-          calc->places =
-              static_cast<int>(ParseInteger(d->INT()->getText(), Where(d->INT()->getSymbol())));
+          calc->places = SmallInteger(d->INT());
         }
         if (d->unit()) calc->unit = Unquote(d->unit()->STRING());
       } else if (dynamic_cast<G::CalcBooleanContext*>(t)) {
@@ -570,6 +676,7 @@ class TreeBuilder {
     for (auto* clause : ctx->testClause()) {
       if (auto* v = dynamic_cast<G::TestVariantContext*>(clause)) {
         test.variant = NameText(v->name());
+        test.variant_where = v->name() ? Where(v->name()) : Where(v);
       } else if (auto* d = dynamic_cast<G::TestDateContext*>(clause)) {
         if (d->DATE()) test.date = ParseDateToken(d->DATE()->getSymbol());
       } else if (auto* g = dynamic_cast<G::TestGivenContext*>(clause)) {
@@ -586,6 +693,7 @@ class TreeBuilder {
         if (auto* expected = e->expectValue()) {
           if (expected->literal()) {
             x.value = Literal(expected->literal());
+            x.level_where = x.value->where;
             if (x.value->kind == ast::LiteralKind::kAnswer) {
               // 該当 / 非該当 … may also be level names; 不明 means "undecided".
               x.level = x.value->string;
@@ -593,6 +701,7 @@ class TreeBuilder {
             }
           } else if (expected->name()) {
             x.level = NameText(expected->name());
+            x.level_where = Where(expected->name());
           }
         }
         test.expectations.push_back(std::move(x));
@@ -619,7 +728,10 @@ class TreeBuilder {
           x.target = NameText(names[0]);
           x.target_where = Where(names[0]);
         }
-        for (size_t i = 1; i < names.size(); ++i) x.deciding_items.push_back(NameText(names[i]));
+        for (size_t i = 1; i < names.size(); ++i) {
+          x.deciding_items.push_back(NameText(names[i]));
+          x.deciding_where.push_back(Where(names[i]));
+        }
         test.expectations.push_back(std::move(x));
       }
     }
@@ -787,7 +899,12 @@ class TreeBuilder {
 }  // namespace
 
 std::unique_ptr<ast::RuleFile> ParseRuleFile(const SourceFile& source, Diagnostics& diagnostics) {
-  std::string text = source.text();
+  auto empty = [&source] {
+    auto file = std::make_unique<ast::RuleFile>();
+    file->source = &source;
+    return file;
+  };
+  const std::string& text = source.text();
   if (auto bad = FirstInvalidUtf8(text)) {
     uint32_t line = 1, column = 1;
     for (size_t i = 0; i < *bad; ++i) {
@@ -802,15 +919,59 @@ std::unique_ptr<ast::RuleFile> ParseRuleFile(const SourceFile& source, Diagnosti
                       "the file is not valid UTF-8",
                       "UTF-8 で保存し直してください (Shift_JIS は使えません)",
                       "save the file as UTF-8 (Shift_JIS is not supported)");
-    text = ReplaceInvalidUtf8(text);
+    return empty();
   }
   antlr4::ANTLRInputStream input(text);
   input.name = source.path();
   KijunLexer lexer(&input);
-  SyntaxErrorListener listener(source, diagnostics);
   lexer.removeErrorListeners();
-  lexer.addErrorListener(&listener);
   antlr4::CommonTokenStream tokens(&lexer);
+  tokens.fill();
+
+  // Pre-scan the tokens: bad characters, and input nested too deeply to parse.
+  std::set<size_t> bad_lines;
+  int depth = 0;
+  size_t operators = 0;
+  const auto& all = tokens.getTokens();
+  for (size_t i = 0; i < all.size(); ++i) {
+    auto* token = all[i];
+    size_t type = token->getType();
+    std::string t = token->getText();
+    if (type == KijunLexer::BAD_CHAR) {
+      // Adjacent bad characters that all have a replacement form one run.
+      std::string run = t, half = HalfWidthFor(t);
+      while (!half.empty() && i + 1 < all.size() && all[i + 1]->getType() == KijunLexer::BAD_CHAR &&
+             all[i + 1]->getStartIndex() == all[i]->getStopIndex() + 1 &&
+             !HalfWidthFor(all[i + 1]->getText()).empty()) {
+        ++i;
+        run += all[i]->getText();
+        half += HalfWidthFor(all[i]->getText());
+      }
+      ReportBadCharacters(token, run, half, source, diagnostics);
+      bad_lines.insert(token->getLine());
+      continue;
+    }
+    if (token->getChannel() != Token::DEFAULT_CHANNEL) continue;
+    if (StartsStatement(type)) operators = 0;
+    if (t == "(" || t == "[" || t == "{") ++depth;
+    if (t == ")" || t == "]" || t == "}") depth = std::max(0, depth - 1);
+    if (NeedsContinuation(token)) ++operators;
+    if (depth > kMaxNesting || operators > kMaxOperatorsPerStatement) {
+      SourceLocation where{&source, static_cast<uint32_t>(token->getLine()),
+                           static_cast<uint32_t>(token->getCharPositionInLine() + 1), 1};
+      diagnostics.Error(where, "K108",
+                        depth > kMaxNesting ? "括弧の入れ子が深すぎます (100 段まで)"
+                                            : "一つの式が長すぎます (演算子 1000 個まで)",
+                        depth > kMaxNesting ? "brackets are nested too deeply (at most 100)"
+                                            : "one expression is too long (at most 1000 operators)",
+                        "式を計算 (calc) に分けてください",
+                        "split the expression into calculations (calc)");
+      return empty();
+    }
+  }
+  tokens.seek(0);
+
+  SyntaxErrorListener listener(source, diagnostics, bad_lines);
   KijunParser parser(&tokens);
   parser.removeErrorListeners();
   parser.addErrorListener(&listener);
@@ -823,11 +984,9 @@ std::unique_ptr<ast::RuleFile> ParseRuleFile(const SourceFile& source, Diagnosti
   } catch (const std::exception& error) {
     diagnostics.Error({&source, 1, 1, 1}, "K199", "ファイルを読み取れませんでした",
                       std::string("the file could not be parsed: ") + error.what());
-    file = std::make_unique<ast::RuleFile>();
-    file->source = &source;
+    file = empty();
   }
   // Keep comments for `kijun fmt`.
-  tokens.fill();
   uint32_t last_code_line = 0;
   for (auto* token : tokens.getTokens()) {
     if (token->getType() == KijunLexer::COMMENT) {

@@ -86,6 +86,11 @@ class Loader {
           }
         }
         std::string close = ClosestName(target.filename().string(), siblings);
+        if (!close.empty()) {
+          // Suggest the path as the author writes it: folder and file.
+          fs::path written = fs::path(import.path).parent_path() / close;
+          close = written.generic_string();
+        }
         diagnostics_.Error(
             import.where, "K403", "import するファイル「" + import.path + "」が見つかりません",
             "imported file '" + import.path + "' was not found (looked at " + target.string() + ")",

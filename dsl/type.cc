@@ -4,8 +4,9 @@ namespace kijun::dsl {
 
 namespace {
 
+// "?" marks a derived unit (a product or power of measurements): not shown.
 std::string WithUnit(const std::string& name, const std::string& unit) {
-  return unit.empty() ? name : name + " (" + unit + ")";
+  return unit.empty() || unit == "?" ? name : name + " (" + unit + ")";
 }
 
 }  // namespace

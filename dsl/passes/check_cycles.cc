@@ -45,7 +45,13 @@ class CheckCycles : public Pass {
         if (!level->condition) continue;
         ForEachSubExpr(*level->condition, [&](ast::Expr& e) {
           if (e.symbol != ast::SymbolKind::kClassification || e.classification == nullptr) return;
-          if (e.classification->index >= c->index) {
+          if (e.classification == c) {
+            diagnostics.Error(e.where, "K304", "区分「" + c->name + "」が自分自身を参照しています",
+                              "classification '" + c->name + "' reads itself",
+                              "条件は項目・計算・前に書かれた区分で書いてください",
+                              "write the conditions with items, calculations and earlier "
+                              "classifications");
+          } else if (e.classification->index > c->index) {
             diagnostics.Error(
                 e.where, "K302",
                 "区分「" + c->name + "」は、後に書かれた区分「" + e.name + "」を参照できません",

@@ -27,7 +27,11 @@ class CheckLevels : public Pass {
     for (const auto& level : c.levels) {
       if (auto [it, inserted] = names.emplace(level->name, level.get()); !inserted) {
         d.Error(level->where, "K410", "区分「" + level->name + "」が二度書かれています",
-                "level '" + level->name + "' appears twice in '" + c.name + "'");
+                "level '" + level->name + "' appears twice in '" + c.name + "'",
+                "最初の「" + level->name + "」は " + std::to_string(it->second->where.line) +
+                    " 行目です。名前を変えるか一つにまとめてください",
+                "the first is on line " + std::to_string(it->second->where.line) +
+                    "; rename one or merge them");
       }
       if (catch_all != nullptr) {
         d.Error(level->where, "K411",

@@ -3,7 +3,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 
+#include "dsl/builtins.h"
 #include "dsl/pass.h"
 
 namespace kijun::dsl {
@@ -59,6 +61,17 @@ class CheckTypes : public Pass {
     program_ = &program;
     d_ = &diagnostics;
     for (auto* item : program.items) CheckItem(*item);
+    for (auto* group : program.groups) {
+      if (group->min_entries > group->max_entries) {
+        d_->Error(group->where, "K323",
+                  "繰り返しの回数の下限 (" + std::to_string(group->min_entries) + ") が上限 (" +
+                      std::to_string(group->max_entries) + ") より大きくなっています",
+                  "group '" + group->name + "' repeats at least " +
+                      std::to_string(group->min_entries) + " but at most " +
+                      std::to_string(group->max_entries) + " times",
+                  "「repeat 下限..上限」の順に書いてください", "write repeat min..max");
+      }
+    }
     for (auto* calc : program.calc_order) CheckCalc(*calc);
     for (auto* check : program.checks) {
       if (check->condition) ExpectTruth(*check->condition, "チェック", "check");
@@ -77,9 +90,17 @@ class CheckTypes : public Pass {
  private:
   void Mismatch(const SourceLocation& where, const std::string& what_ja, const std::string& what_en,
                 const Type& got, const std::string& want_ja, const std::string& want_en) {
+    std::string hint_ja, hint_en;
+    if (got.kind == TypeKind::kTruth && want_en.find("number") != std::string::npos) {
+      hint_ja = "該当の数を数えるには count(…) を使ってください";
+      hint_en = "count the items that hold with count(…)";
+    } else if (got.kind == TypeKind::kChoice && want_en.find("multiple") != std::string::npos) {
+      hint_ja = "単一選択は「項目 = \"ラベル\"」で比べます";
+      hint_en = "compare a single choice with 'item = \"label\"'";
+    }
     d_->Error(where, "K310",
               what_ja + "には" + want_ja + "が必要ですが、" + TypeNameJa(got) + "です",
-              what_en + " needs " + want_en + " but this is " + TypeNameEn(got));
+              what_en + " needs " + want_en + " but this is " + TypeNameEn(got), hint_ja, hint_en);
   }
 
   void ExpectTruth(ast::Expr& e, const std::string& what_ja, const std::string& what_en) {
@@ -117,11 +138,18 @@ class CheckTypes : public Pass {
     if ((t.kind == ast::ItemKind::kChoice || t.kind == ast::ItemKind::kChoices)) {
       for (size_t i = 0; i < t.options.size(); ++i) {
         for (size_t j = 0; j < i; ++j) {
-          if (t.options[i].code == t.options[j].code || t.options[i].label == t.options[j].label) {
-            d_->Error(t.options[i].where, "K314", "選択肢が重複しています",
-                      "duplicate choice option (same code or label)",
-                      "コードとラベルはそれぞれ一意にしてください",
-                      "codes and labels must be unique");
+          bool same_code = t.options[i].code == t.options[j].code;
+          if (same_code || t.options[i].label == t.options[j].label) {
+            std::string what = same_code ? "コード " + std::to_string(t.options[i].code)
+                                         : "ラベル「" + t.options[i].label + "」";
+            std::string what_en = same_code ? "code " + std::to_string(t.options[i].code)
+                                            : "label '" + t.options[i].label + "'";
+            d_->Error(t.options[i].where, "K314", "選択肢の" + what + "が重複しています",
+                      "choice option " + what_en + " appears twice",
+                      "最初の選択肢: " + std::to_string(t.options[j].where.line) + " 行 " +
+                          std::to_string(t.options[j].where.column) + " 列",
+                      "first at line " + std::to_string(t.options[j].where.line) + ", column " +
+                          std::to_string(t.options[j].where.column));
           }
         }
       }
@@ -140,6 +168,10 @@ class CheckTypes : public Pass {
     if (t.kind == ast::ItemKind::kText && t.max_chars <= 0) {
       d_->Error(t.where, "K317", "文字数の上限は 1 以上にしてください",
                 "a text's maximum length must be at least 1");
+    }
+    if (t.kind == ast::ItemKind::kDecimal && t.places > 9) {
+      d_->Error(t.where, "K322", "小数の桁数は 0〜9 にしてください",
+                "decimal places must be 0 to 9");
     }
     if (item.asked_when)
       ExpectTruth(*item.asked_when, "記入条件 (when)", "an asked-when condition");
@@ -372,13 +404,19 @@ class CheckTypes : public Pass {
       Mismatch(e.args[1]->where, "添字", "an index", index, "整数", "an integer");
       return Error(e);
     }
-    if (e.args[1]->kind == ast::ExprKind::kInteger &&
-        (e.args[1]->integer_value < 1 || e.args[1]->integer_value > list.list_size)) {
-      d_->Error(e.args[1]->where, "K331",
-                "添字 " + std::to_string(e.args[1]->integer_value) + " は範囲外です (1〜" +
-                    std::to_string(list.list_size) + ")",
-                "index " + std::to_string(e.args[1]->integer_value) + " is outside 1.." +
-                    std::to_string(list.list_size));
+    std::optional<int64_t> literal;
+    if (e.args[1]->kind == ast::ExprKind::kInteger) literal = e.args[1]->integer_value;
+    if (e.args[1]->kind == ast::ExprKind::kNegate &&
+        e.args[1]->args[0]->kind == ast::ExprKind::kInteger) {
+      literal = -e.args[1]->args[0]->integer_value;
+    }
+    if (literal && (*literal < 1 || *literal > list.list_size)) {
+      d_->Error(
+          e.args[1]->where, "K331",
+          "添字 " + std::to_string(*literal) + " は範囲外です (1〜" +
+              std::to_string(list.list_size) + ")",
+          "index " + std::to_string(*literal) + " is outside 1.." + std::to_string(list.list_size),
+          "リストの要素は [1] から数えます", "list elements count from [1]");
       return Error(e);
     }
     Type element = Type::Of(list.element, list.unit);
@@ -498,14 +536,31 @@ class CheckTypes : public Pass {
       if (ok &&
           (a.kind == TypeKind::kLevel || a.kind == TypeKind::kTruth || a.kind == TypeKind::kText) &&
           op != "=" && op != "!=") {
-        d_->Error(e.where, "K334", "「" + op + "」で大小を比べられるのは数値・日付・年月だけです",
-                  "'" + op + "' orders numbers, dates and year-months only",
-                  "等しいかどうかは = と != で比べてください", "use = or != here");
+        bool level = a.kind == TypeKind::kLevel;
+        d_->Error(
+            e.where, "K334", "「" + op + "」で大小を比べられるのは数値・日付・年月だけです",
+            "'" + op + "' orders numbers, dates and year-months only",
+            level ? "区分は「重症度分類 = 重症 or 重症度分類 = 中等症」のように = で比べてください"
+                  : "等しいかどうかは = と != で比べてください",
+            level ? "compare levels with '=', e.g. 'X = 重症 or X = 中等症'" : "use = or != here");
         return Error(e);
       }
       if (!ok) {
+        std::string hint_ja, hint_en;
+        bool slashes = std::count(e.args[1]->text.begin(), e.args[1]->text.end(), '/') == 2 ||
+                       std::count(e.args[0]->text.begin(), e.args[0]->text.end(), '/') == 2;
+        if ((a.kind == TypeKind::kDate || b.kind == TypeKind::kDate) && slashes) {
+          hint_ja = "日付は 2015-01-01 のように「-」でつないで書きます";
+          hint_en = "write dates as 2015-01-01";
+        } else if (a.kind == TypeKind::kText || b.kind == TypeKind::kText) {
+          hint_ja = "文字列は文字列と、数値は数値と比べてください (数値に \"\" は付けません)";
+          hint_en = "compare text with text and numbers with numbers (numbers take no quotes)";
+        } else {
+          hint_ja = "同じ種類の値どうしを比べてください";
+          hint_en = "compare values of the same kind";
+        }
         d_->Error(e.where, "K335", TypeNameJa(a) + "と" + TypeNameJa(b) + "は比較できません",
-                  "cannot compare " + TypeNameEn(a) + " with " + TypeNameEn(b));
+                  "cannot compare " + TypeNameEn(a) + " with " + TypeNameEn(b), hint_ja, hint_en);
         return Error(e);
       }
       if (a.IsNumber()) SameUnit(a, b, e);
@@ -587,11 +642,14 @@ class CheckTypes : public Pass {
     if (e.args.size() >= min && e.args.size() <= max) return true;
     std::string want =
         min == max ? std::to_string(min) : std::to_string(min) + "〜" + std::to_string(max);
+    const Builtin* builtin = FindBuiltin(e.name);
+    std::string usage = builtin ? std::string(builtin->usage) : e.name + "(…)";
     d_->Error(e.where, "K337",
               "関数「" + e.name + "」の引数は " + want + " 個です (" +
                   std::to_string(e.args.size()) + " 個あります)",
               "function '" + e.name + "' takes " + want + " arguments, not " +
-                  std::to_string(e.args.size()));
+                  std::to_string(e.args.size()),
+              "書き方: " + usage, "usage: " + usage);
     return false;
   }
 
@@ -612,7 +670,9 @@ class CheckTypes : public Pass {
       if (!ArgCount(e, 1, 1000)) return Error(e);
       if (args.size() == 1 && args[0].kind == TypeKind::kList) {
         if (args[0].element != TypeKind::kInteger && args[0].element != TypeKind::kDecimal) {
-          d_->Error(e.where, "K338", "数値のリストではありません", "not a list of numbers");
+          d_->Error(e.where, "K338", "数値のリストではありません", "not a list of numbers",
+                    "該当の数は count(i in 1..N : リスト[i]) で数えます",
+                    "count true elements with count(i in 1..N : list[i])");
           return Error(e);
         }
         Type t = Type::Of(f == "avg" ? TypeKind::kDecimal : args[0].element, args[0].unit);
@@ -800,11 +860,43 @@ class CheckTypes : public Pass {
       // 不明 is allowed for every item: it means "the physician answered unknown".
       if (b.value.kind == ast::LiteralKind::kAnswer && b.value.string == "不明") continue;
       if (!LiteralFits(b.value, item.type)) {
+        std::string hint_ja, hint_en;
+        if (item.type.kind == ast::ItemKind::kAnswer) {
+          hint_ja =
+              "answer の項目には 該当 / 非該当 / 不明 を書きます (あり / なし は yesno の項目)";
+          hint_en = "answer items take 該当 / 非該当 / 不明 (あり / なし are for yesno items)";
+        } else if (item.type.kind == ast::ItemKind::kYesNo) {
+          hint_ja = "yesno の項目には あり / なし / 不明 を書きます";
+          hint_en = "yesno items take あり / なし / 不明";
+        }
         d_->Error(b.value.where, "K340",
                   "テストの値「" + b.value.text + "」は項目「" + item.name + "」の型 (" +
                       TypeNameJa(ItemValueType(item.type)) + ") に合いません",
                   "test value '" + b.value.text + "' does not fit item '" + item.name + "' (" +
-                      TypeNameEn(ItemValueType(item.type)) + ")");
+                      TypeNameEn(ItemValueType(item.type)) + ")",
+                  hint_ja, hint_en);
+      }
+    }
+    for (auto& x : test.expectations) {
+      if (x.kind != ast::ExpectationKind::kValue || !x.value) continue;
+      auto it = program_->scope.find(x.target);
+      if (it == program_->scope.end() || it->second.calc == nullptr) continue;
+      const Type& t = it->second.calc->type;
+      using LK = ast::LiteralKind;
+      LK k = x.value->kind;
+      bool fits = t.IsError() || (t.IsNumber() && (k == LK::kInteger || k == LK::kDecimal)) ||
+                  (t.kind == TypeKind::kTruth && (k == LK::kBoolean || k == LK::kAnswer)) ||
+                  (t.kind == TypeKind::kText && k == LK::kString) ||
+                  (t.kind == TypeKind::kDate && k == LK::kDate) ||
+                  (t.kind == TypeKind::kYearMonth && k == LK::kYearMonth);
+      if (!fits) {
+        d_->Error(x.level_where, "K342",
+                  "期待値「" + x.value->text + "」は計算「" + x.target + "」の型 (" +
+                      TypeNameJa(t) + ") に合いません",
+                  "expected value '" + x.value->text + "' does not fit calculation '" + x.target +
+                      "' (" + TypeNameEn(t) + ")",
+                  t.IsNumber() ? "数値は \"\" を付けず、単位も書きません" : "",
+                  t.IsNumber() ? "write numbers without quotes or units" : "");
       }
     }
   }

@@ -119,7 +119,17 @@ class ResolveNames : public Pass {
   void ResolveVariants() {
     std::vector<std::string> variants;
     for (auto* file : program_->AllFiles()) {
-      for (const auto& v : file->variants) variants.push_back(v);
+      for (size_t i = 0; i < file->variants.size(); ++i) {
+        for (size_t j = 0; j < i; ++j) {
+          if (file->variants[i] == file->variants[j]) {
+            diagnostics_->Error(file->variant_where[i], "K212",
+                                "様式の区分「" + file->variants[i] + "」が二度宣言されています",
+                                "form variant '" + file->variants[i] + "' is declared twice",
+                                "一つにしてください", "declare it once");
+          }
+        }
+        variants.push_back(file->variants[i]);
+      }
     }
     auto check = [&](const std::string& variant, const SourceLocation& where) {
       if (variant.empty()) return;
@@ -130,11 +140,13 @@ class ResolveNames : public Pass {
                                 "declare it in the header, e.g. `variants 新規, 更新`");
     };
     for (auto* item : program_->items) {
-      for (const auto& v : item->required_variants) check(v, item->required_where);
+      for (size_t i = 0; i < item->required_variants.size(); ++i) {
+        check(item->required_variants[i], item->required_variant_where[i]);
+      }
     }
     for (auto* file : program_->AllFiles()) {
       for (auto& section : file->sections) check(section->only_variant, section->only_where);
-      for (auto& test : file->tests) check(test.variant, test.where);
+      for (auto& test : file->tests) check(test.variant, test.variant_where);
     }
   }
 
@@ -147,26 +159,55 @@ class ResolveNames : public Pass {
   }
 
   void UnknownName(const ast::Expr& expr, const std::vector<std::string>& loop_scope) {
-    std::string close = ClosestName(expr.name, ScopeNames(loop_scope));
+    const std::string& name = expr.name;
+    auto known = program_->scope.find(name);
+    if (known != program_->scope.end() && (known->second.check || known->second.table)) {
+      bool check = known->second.check != nullptr;
+      diagnostics_->Error(
+          expr.where, "K210",
+          "「" + name + "」は" + (check ? "チェック" : "表") + "の名前で、値としては使えません",
+          "'" + name + "' is a " + (check ? "check" : "table") + ", not a value",
+          check ? "チェックの条件を計算 (calc) にして、その計算を使ってください"
+                : "lookup " + name + "[行, 列] で値を取り出してください",
+          check ? "put the check's condition in a calc and use that"
+                : "read a cell with lookup " + name + "[row, column]");
+      return;
+    }
+    if (name == "該当" || name == "非該当" || name == "あり" || name == "なし") {
+      diagnostics_->Error(
+          expr.where, "K211", "「" + name + "」は式の中では使えません",
+          "'" + name + "' cannot be used in an expression",
+          "回答の項目はそのまま条件になります: 「X = 該当」は「X」、「X = 非該当」は「not "
+          "X」と書きます",
+          "an answer item is already a condition: write 'X' for 'X = 該当' and 'not X' "
+          "for 'X = 非該当'");
+      return;
+    }
     std::string hint_ja, hint_en;
-    if (!close.empty()) {
-      hint_ja = "「" + close + "」のことですか？";
-      hint_en = "did you mean '" + close + "'?";
-    } else if (auto dash = expr.name.rfind('-'); dash != std::string::npos) {
-      std::string head = expr.name.substr(0, dash);
-      if (program_->scope.count(head) != 0) {
-        hint_ja = "引き算なら「" + head + " - " + expr.name.substr(dash + 1) +
-                  "」のように空白を入れてください";
-        hint_en = "for subtraction put spaces around '-': '" + head + " - " +
-                  expr.name.substr(dash + 1) + "'";
+    // `年齢-1` lexes as one name: suggest the subtraction before a misspelling.
+    if (auto dash = name.rfind('-'); dash != std::string::npos) {
+      std::string head = name.substr(0, dash);
+      if (program_->scope.count(head) != 0 ||
+          std::find(loop_scope.begin(), loop_scope.end(), head) != loop_scope.end()) {
+        std::string tail = name.substr(dash + 1);
+        hint_ja =
+            "引き算なら「" + head + " - " + tail + "」のように「-」の前後に空白を入れてください";
+        hint_en = "for subtraction put spaces around '-': '" + head + " - " + tail + "'";
+      }
+    }
+    if (hint_ja.empty()) {
+      std::string close = ClosestName(name, ScopeNames(loop_scope));
+      if (!close.empty()) {
+        hint_ja = "「" + close + "」のことですか？";
+        hint_en = "did you mean '" + close + "'?";
       }
     }
     if (hint_ja.empty()) {
       hint_ja = "項目・計算・区分は使う前に宣言してください";
       hint_en = "declare the item, calculation or classification first";
     }
-    diagnostics_->Error(expr.where, "K201", "「" + expr.name + "」は定義されていません",
-                        "unknown name '" + expr.name + "'", hint_ja, hint_en);
+    diagnostics_->Error(expr.where, "K201", "「" + name + "」は定義されていません",
+                        "unknown name '" + name + "'", hint_ja, hint_en);
   }
 
   bool Bind(ast::Expr& expr, const std::vector<std::string>& loop_scope) {
@@ -216,7 +257,9 @@ class ResolveNames : public Pass {
         if (!Bind(expr, loop_scope)) UnknownName(expr, loop_scope);
         return;
       case ast::ExprKind::kBinary:
-        if ((expr.op == "=" || expr.op == "!=") && expr.args.size() == 2) {
+        if ((expr.op == "=" || expr.op == "!=" || expr.op == "<" || expr.op == "<=" ||
+             expr.op == ">" || expr.op == ">=") &&
+            expr.args.size() == 2) {
           ResolveComparison(expr, loop_scope);
           return;
         }
@@ -373,7 +416,7 @@ class ResolveNames : public Pass {
             if (!BindLevel(probe, *it->second.classification)) {
               std::vector<std::string> levels;
               for (const auto& l : it->second.classification->levels) levels.push_back(l->name);
-              UnknownTarget(x.level, x.where, levels, "区分", "level");
+              UnknownTarget(x.level, x.level_where, levels, "区分", "level");
             }
           }
           break;
@@ -393,9 +436,10 @@ class ResolveNames : public Pass {
             for (auto* c : program_->classifications) cs.push_back(c->name);
             UnknownTarget(x.target, x.target_where, cs, "区分", "classification");
           }
-          for (const auto& d : x.deciding_items) {
+          for (size_t i = 0; i < x.deciding_items.size(); ++i) {
+            const std::string& d = x.deciding_items[i];
             if (std::find(items.begin(), items.end(), d) == items.end()) {
-              UnknownTarget(d, x.where, items, "入力項目", "form item");
+              UnknownTarget(d, x.deciding_where[i], items, "入力項目", "form item");
             }
           }
           break;

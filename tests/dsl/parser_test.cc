@@ -122,6 +122,30 @@ TEST(Parser, InvalidDatesAreReported) {
   EXPECT_EQ(d.all()[1].where.line, 3u);
 }
 
+TEST(Parser, RefusesExpressionsTooDeepToParseSafely) {
+  SourceManager sources;
+  Diagnostics d;
+  std::string long_and = "module m\ncalc x : boolean = a";
+  for (int i = 0; i < 1500; ++i) long_and += " and a";
+  Parse(long_and, d, sources);
+  ASSERT_EQ(d.all().size(), 1u);
+  EXPECT_EQ(d.all()[0].code, "K108");
+  Diagnostics d2;
+  Parse("module m\ncalc x = " + std::string(5000, '(') + "1\n", d2, sources);
+  ASSERT_EQ(d2.all().size(), 1u);
+  EXPECT_EQ(d2.all()[0].code, "K108");
+}
+
+TEST(Parser, RefusesFilesThatAreNotUtf8) {
+  SourceManager sources;
+  Diagnostics d;
+  Parse("module m\ncalc x = 1 # \x82\xa0\n", d, sources);
+  ASSERT_EQ(d.all().size(), 1u);
+  EXPECT_EQ(d.all()[0].code, "K106");
+  EXPECT_EQ(d.all()[0].where.line, 2u);
+  EXPECT_EQ(d.all()[0].where.column, 14u);
+}
+
 // Random token soup and random bytes: the parser must return, never crash.
 TEST(Parser, NeverCrashesOnGarbage) {
   const std::vector<std::string> pieces = {
