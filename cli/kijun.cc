@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/catalog.h"
 #include "cli/rule_library.h"
 #include "dsl/ast_dump.h"
 #include "dsl/calendar.h"
@@ -37,6 +38,7 @@ usage:
   kijun explain [--rules DIR] [--lang ja|en] FORM.json
                                            explain one form's judgment ('-' reads stdin)
   kijun fmt [--check] FILE...              rewrite files in the canonical layout
+  kijun catalog [--rules DIR] [--list]     coverage of diseases/catalog.tsv by the rule files
   kijun dump --after=PASS FILE             show the tree after a pass
                                            (parse, resolve_names, check_cycles, check_types,
                                             check_levels, check_unused, lower_to_ir)
@@ -376,13 +378,14 @@ int main(int argc, char** argv) {
     return argc < 2 ? 2 : 0;
   }
   std::string command = argv[1];
-  Args args = ParseArgs(argc, argv, 2, {"check"});
+  Args args = ParseArgs(argc, argv, 2, {"check", "list"});
   if (command == "check") return Check(args);
   if (command == "test") return Test(args);
   if (command == "judge") return Judge(args);
   if (command == "explain") return Explain(args);
   if (command == "dump") return Dump(args);
   if (command == "fmt") return Fmt(args);
+  if (command == "catalog") return RunCatalog(args.Get("rules", "diseases"), args.Has("list"));
   std::cerr << "kijun: 知らないコマンド「" << command << "」/ unknown command\n" << kUsage;
   return 2;
 }

@@ -8,7 +8,7 @@ ruleFile
 
 // ---------------------------------------------------------------- header
 diseaseHeader
-    : DISEASE programme=name number=INT nameJa=STRING (EN nameEn=STRING)?
+    : DISEASE programme=name number=(INT | STRING) nameJa=STRING (EN nameEn=STRING)?
       headerField*
     ;
 
@@ -303,7 +303,7 @@ DECIMAL_LIT : DIGIT+ '.' DIGIT+;
 INT : DIGIT+;
 // Item codes as printed on the forms: A-1, B-12, C-3-2. Subtraction needs spaces.
 CODE : LETTER+ ('-' DIGIT+)+;
-IDENT : LETTER (LETTER | DIGIT | '_' | '・')*;
+IDENT : (LETTER | OTHER_NUMBER) (LETTER | DIGIT | OTHER_NUMBER | '_' | '・')*;
 STRING : '"' (~["\\\r\n] | '\\' ["\\n])* '"';
 
 COMMENT : '#' ~[\r\n]* -> channel(HIDDEN);
@@ -313,3 +313,5 @@ BAD_CHAR : .;
 
 fragment DIGIT : [0-9];
 fragment LETTER : [\p{L}_];
+// Circled and other non-decimal numbers (①, ③, Ⅱ) as used in the notices.
+fragment OTHER_NUMBER : [\p{No}\p{Nl}];

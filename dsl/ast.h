@@ -303,7 +303,7 @@ struct RuleFile {
   bool is_module = false;
   SourceLocation header_where;
   std::string programme;  // 指定難病 / 小慢 (diseases only)
-  int64_t number = 0;
+  std::string number;     // 告示番号 (指定難病 6) or the 小慢 code ("11_27_080")
   std::string module_name;
   std::string name_ja;
   std::string name_en;
@@ -324,6 +324,7 @@ struct RuleFile {
   enum class DeclKind { kSection, kCalc, kCheck, kClassification, kTable, kTest };
   std::vector<std::pair<DeclKind, size_t>> order;
   std::vector<uint32_t> order_lines;
+  std::vector<uint32_t> order_end_lines;  // the line of each declaration's last token
 };
 
 }  // namespace kijun::dsl::ast

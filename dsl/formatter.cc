@@ -32,6 +32,7 @@ class Formatter {
           (kind == ast::RuleFile::DeclKind::kCalc || kind == ast::RuleFile::DeclKind::kCheck);
       if (!grouped) out_ << '\n';
       uint32_t line = file_.order_lines[i];
+      block_end_ = file_.order_end_lines[i];
       CommentsBefore(line, "");
       switch (kind) {
         case ast::RuleFile::DeclKind::kSection:
@@ -89,7 +90,10 @@ class Formatter {
     if (file_.is_module) {
       out_ << "module " << file_.module_name << Labels(file_.name_ja, file_.name_en);
     } else {
-      out_ << "disease " << file_.programme << ' ' << file_.number << ' ' << Quote(file_.name_ja);
+      bool digits = !file_.number.empty() &&
+                    file_.number.find_first_not_of("0123456789") == std::string::npos;
+      out_ << "disease " << file_.programme << ' ' << (digits ? file_.number : Quote(file_.number))
+           << ' ' << Quote(file_.name_ja);
       if (!file_.name_en.empty()) out_ << " en " << Quote(file_.name_en);
     }
     EndLine(line);
@@ -206,13 +210,9 @@ class Formatter {
     out_ << "}\n";
   }
 
-  // Comments inside a block end before the next top-level declaration.
-  uint32_t ClosingLine(uint32_t line) const {
-    for (uint32_t next : file_.order_lines) {
-      if (next > line) return next;
-    }
-    return UINT32_MAX;
-  }
+  // Comments inside a block are those before its closing brace's line;
+  // comments after it belong before the next declaration.
+  uint32_t ClosingLine(uint32_t /*line*/) const { return block_end_; }
 
   void Calc(const ast::Calc& c, uint32_t line) {
     out_ << "calc " << c.name << Labels(c.label, c.label_en);
@@ -339,6 +339,7 @@ class Formatter {
   const ast::RuleFile& file_;
   std::ostringstream out_;
   size_t next_ = 0;
+  uint32_t block_end_ = 0;
 };
 
 }  // namespace

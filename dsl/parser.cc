@@ -216,7 +216,11 @@ class TreeBuilder {
     if (auto* h = ctx->diseaseHeader()) {
       file->header_where = Where(h);
       if (h->programme) file->programme = NameText(h->programme);
-      if (h->number) file->number = ParseInteger(h->number->getText(), Where(h->number));
+      if (h->number != nullptr && h->number->getType() == KijunLexer::STRING) {
+        file->number = Unquote(h->number);
+      } else if (h->number != nullptr) {
+        file->number = std::to_string(ParseInteger(h->number->getText(), Where(h->number)));
+      }
       if (h->nameJa) file->name_ja = Unquote(h->nameJa);
       if (h->nameEn) file->name_en = Unquote(h->nameEn);
       for (auto* field : h->headerField()) HeaderField(*file, field);
@@ -363,6 +367,8 @@ class TreeBuilder {
               ParserRuleContext* ctx) {
     file.order.emplace_back(kind, index);
     file.order_lines.push_back(static_cast<uint32_t>(ctx->getStart()->getLine()));
+    const Token* stop = ctx->getStop() != nullptr ? ctx->getStop() : ctx->getStart();
+    file.order_end_lines.push_back(static_cast<uint32_t>(stop->getLine()));
   }
 
   void Declaration(ast::RuleFile& file, G::DeclarationContext* decl) {

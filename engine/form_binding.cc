@@ -66,12 +66,18 @@ class Binder {
     return -1;
   }
 
+  // Messages about a list element or a group entry ("費用[3]",
+  // "治療歴[2].薬剤") are named after the list or group, which is what tests
+  // and callers can refer to; the text says which element.
+  static std::string MessageName(const std::string& name) { return name.substr(0, name.find('[')); }
+
   void Error(const std::string& name, std::string ja, std::string en,
              MessageSource source = MessageSource::kItem) {
-    out_.messages.push_back({true, source, name, std::move(ja), std::move(en)});
+    out_.messages.push_back({true, source, MessageName(name), std::move(ja), std::move(en)});
   }
   void Warning(const std::string& name, std::string ja, std::string en) {
-    out_.messages.push_back({false, MessageSource::kItem, name, std::move(ja), std::move(en)});
+    out_.messages.push_back(
+        {false, MessageSource::kItem, MessageName(name), std::move(ja), std::move(en)});
   }
 
   void UnknownEntryItem(const std::string& at, const std::string& key) {

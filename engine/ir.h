@@ -184,7 +184,7 @@ struct Table {
 struct RuleSet {
   bool is_module = false;
   std::string programme;
-  int64_t number = 0;
+  std::string number;
   std::string name_ja;
   std::string name_en;
   std::optional<int64_t> revision;
@@ -201,7 +201,7 @@ struct RuleSet {
   std::vector<Table> tables;
 
   // "指定難病/6": how forms name the disease.
-  std::string DiseaseKey() const { return programme + "/" + std::to_string(number); }
+  std::string DiseaseKey() const { return programme + "/" + number; }
   int FindItem(const std::string& name) const;
   int FindCalc(const std::string& name) const;
   int FindClassification(const std::string& name) const;

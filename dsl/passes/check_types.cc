@@ -669,13 +669,16 @@ class CheckTypes : public Pass {
     if (f == "sum" || f == "avg" || f == "min" || f == "max") {
       if (!ArgCount(e, 1, 1000)) return Error(e);
       if (args.size() == 1 && args[0].kind == TypeKind::kList) {
-        if (args[0].element != TypeKind::kInteger && args[0].element != TypeKind::kDecimal) {
+        if (args[0].element != TypeKind::kInteger && args[0].element != TypeKind::kDecimal &&
+            args[0].element != TypeKind::kChoice) {
           d_->Error(e.where, "K338", "数値のリストではありません", "not a list of numbers",
                     "該当の数は count(i in 1..N : リスト[i]) で数えます",
                     "count true elements with count(i in 1..N : list[i])");
           return Error(e);
         }
-        Type t = Type::Of(f == "avg" ? TypeKind::kDecimal : args[0].element, args[0].unit);
+        TypeKind element =
+            args[0].element == TypeKind::kChoice ? TypeKind::kInteger : args[0].element;
+        Type t = Type::Of(f == "avg" ? TypeKind::kDecimal : element, args[0].unit);
         return Set(e, t);
       }
       Type result = args[0];
@@ -807,6 +810,7 @@ class CheckTypes : public Pass {
       return Error(e);
     }
     Type t = body;
+    if (t.kind == TypeKind::kChoice) t = Type::Of(TypeKind::kInteger, t.unit);
     if (f == "avg") t.kind = TypeKind::kDecimal;
     return Set(e, t);
   }

@@ -44,7 +44,11 @@ calc z : boolean = not (a and x > 1) or a
 diagnosis d { level X : a
   level Y : otherwise
   qualifying X }
-test "t" { given { a: 該当, x: 1.5 } expect d = X }
+test "t" { given { a: 該当, x: 1.5 } expect d = X
+  # テストの中のコメント
+}
+# 次のテストの前のコメント
+test "u" { given { a: 非該当 } expect d = Y }
 )";
 
 TEST(Formatter, IsIdempotentAndKeepsComments) {
@@ -59,6 +63,9 @@ TEST(Formatter, IsIdempotentAndKeepsComments) {
   EXPECT_NE(once.find("calc y : decimal(1) = x * 2 + 1 ^ -1.5\n"), std::string::npos) << once;
   EXPECT_NE(once.find("calc z : boolean = not (a and x > 1) or a\n"), std::string::npos) << once;
   EXPECT_NE(once.find("decimal(1) 0.0..10.0 \"mg/dL\""), std::string::npos) << once;
+  EXPECT_NE(once.find("  # テストの中のコメント\n}\n\n# 次のテストの前のコメント\ntest \"u\""),
+            std::string::npos)
+      << once;
 }
 
 TEST(Formatter, NeverChangesMeaning) { EXPECT_EQ(Meaning(Format(kMessy)), Meaning(kMessy)); }

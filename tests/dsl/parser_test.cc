@@ -44,7 +44,7 @@ test "例" { variant 新規 dated 2024-06-01 given { A-1: 該当 } expect 診断
                     d, sources);
   EXPECT_FALSE(d.HasErrors()) << (d.all().empty() ? "" : Render(d.all()[0]));
   EXPECT_EQ(file->programme, "指定難病");
-  EXPECT_EQ(file->number, 6);
+  EXPECT_EQ(file->number, "6");
   EXPECT_EQ(file->name_en, "Parkinson's disease");
   EXPECT_EQ(file->revision, 2403);
   EXPECT_EQ(file->variants, (std::vector<std::string>{"新規", "更新"}));

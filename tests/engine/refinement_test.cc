@@ -65,7 +65,7 @@ TEST_P(Refinement, AnsweringAnUnknownNeverChangesADecidedJudgment) {
   }
 
   RandomForms random(rules, std::hash<std::string>{}(GetParam()));
-  int refined_decisions = 0;
+  int refined_forms = 0;
   for (int n = 0; n < kFormsPerFile; ++n) {
     FormInput form;
     form.variant = random.Variant();
@@ -96,11 +96,11 @@ TEST_P(Refinement, AnsweringAnUnknownNeverChangesADecidedJudgment) {
       ++changed;
     }
     if (changed == 0) continue;
+    ++refined_forms;
     Judgment after = Judge(rules, form, refined);
 
     for (size_t c = 0; c < rules.calcs.size(); ++c) {
       if (calc_known[c] || !before.calcs[c].value.known()) continue;
-      ++refined_decisions;
       EXPECT_EQ(CalcValueToJson(rules.calcs[c], after.calcs[c].value),
                 CalcValueToJson(rules.calcs[c], before.calcs[c].value))
           << GetParam() << ": calc " << rules.calcs[c].name << " changed after answering unknowns\n"
@@ -111,7 +111,6 @@ TEST_P(Refinement, AnsweringAnUnknownNeverChangesADecidedJudgment) {
       const ClassificationResult& b = before.classifications[c];
       const ClassificationResult& a = after.classifications[c];
       if (b.level >= 0) {
-        ++refined_decisions;
         EXPECT_EQ(a.level, b.level)
             << GetParam() << ": " << b.name << " changed from a decided level\n"
             << items.dump() << "\n→ " << refined.dump();
@@ -122,7 +121,7 @@ TEST_P(Refinement, AnsweringAnUnknownNeverChangesADecidedJudgment) {
       }
     }
   }
-  EXPECT_GT(refined_decisions, 0) << "no decided value or judgment was put to the test";
+  EXPECT_GT(refined_forms, kFormsPerFile / 10) << "too few forms had unknown answers to refine";
 }
 
 INSTANTIATE_TEST_SUITE_P(Diseases, Refinement, testing::ValuesIn(RuleFiles()),
