@@ -105,7 +105,7 @@ json RandomForms::ValidValue(const ir::ItemSchema& s) {
     case ir::ItemKind::kDate:
       return dsl::FormatDate(kFirstDay + int64_t(rng_() % uint64_t(kLastDay - kFirstDay)));
     case ir::ItemKind::kYearMonth:
-      return dsl::FormatYearMonth(1920 * 12 + int64_t(rng_() % (110 * 12)));
+      return dsl::FormatYearMonth(int64_t{1920} * 12 + int64_t(rng_() % uint64_t{1320}));
     case ir::ItemKind::kText: {
       std::string text;
       int n = int(rng_() % uint64_t(std::max(1, s.max_chars)));

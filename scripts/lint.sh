@@ -9,5 +9,9 @@ clang-format --dry-run -Werror "${sources[@]}"
 # parse in C++20 mode (an implicitly deleted constructor in
 # misc/InterpreterDataReader.h); g++ builds it with -Werror like the rest.
 mapfile -t tidy < <(printf '%s\n' "${sources[@]}" | grep -E '^(dsl|engine|cli)/.*\.cc$' | grep -v '^dsl/parser.cc$')
-printf '%s\n' "${tidy[@]}" | xargs -P "$(nproc)" -n 4 clang-tidy -p build --quiet 2>/dev/null | grep -E "(error|warning):" && exit 1
+findings=$(printf '%s\n' "${tidy[@]}" | xargs -P "$(nproc)" -n 4 clang-tidy -p build --quiet 2>/dev/null | grep -E "(error|warning):" || true)
+if [ -n "$findings" ]; then
+  echo "$findings"
+  exit 1
+fi
 echo "lint clean"
