@@ -6,32 +6,11 @@
 
 #include "dsl/calendar.h"
 #include "engine/form_binding.h"
+#include "engine/interval_math.h"
 
 namespace kijun::engine {
 
 namespace {
-
-Number Hull(Number a, Number b) { return {std::min(a.lo, b.lo), std::max(a.hi, b.hi)}; }
-
-// Interval product: the extremes are among the endpoint products. 0 * inf
-// is taken as 0 (a zero factor makes the product zero whatever the other).
-double Times(double a, double b) { return a == 0 || b == 0 ? 0 : a * b; }
-Number Multiply(Number a, Number b) {
-  double p[] = {Times(a.lo, b.lo), Times(a.lo, b.hi), Times(a.hi, b.lo), Times(a.hi, b.hi)};
-  return {*std::min_element(p, p + 4), *std::max_element(p, p + 4)};
-}
-
-Truth Less(Number a, Number b, bool or_equal) {
-  if (or_equal ? a.hi <= b.lo : a.hi < b.lo) return Truth::kTrue;
-  if (or_equal ? a.lo > b.hi : a.lo >= b.hi) return Truth::kFalse;
-  return Truth::kUnknown;
-}
-
-Truth Equal(Number a, Number b) {
-  if (a.known() && b.known()) return a.lo == b.lo ? Truth::kTrue : Truth::kFalse;
-  if (a.hi < b.lo || b.hi < a.lo) return Truth::kFalse;
-  return Truth::kUnknown;
-}
 
 class Evaluator {
  public:
@@ -254,7 +233,7 @@ class Evaluator {
 
   // ------------------------------------------------------------ expressions
 
-  void RuntimeError(const std::string& ja, const std::string& en) {
+  void AddRuntimeError(const std::string& ja, const std::string& en) {
     std::string name = owner_ ? *owner_ : "";
     for (const auto& m : out_.messages) {
       if (m.source == MessageSource::kCalc && m.name == name && m.en == en) return;
@@ -297,8 +276,7 @@ class Evaluator {
         if (!index.known()) return Value::UnknownOf(n.kind);
         auto i = int64_t(index.lo);
         if (i < 1 || i > int64_t(list.list.size())) {
-          RuntimeError("添字 " + FormatNumber(index.lo) + " が範囲外です",
-                       "index " + FormatNumber(index.lo) + " is out of range");
+          Report(engine::RuntimeError::kIndexOutOfRange, index.lo, 0);
           return Value::UnknownOf(n.kind);
         }
         return list.list[size_t(i - 1)];
@@ -318,10 +296,20 @@ class Evaluator {
       }
       case Op::kMul:
         return Num(Multiply(Eval(n.args[0]).number, Eval(n.args[1]).number));
-      case Op::kDiv:
-        return Divide(Eval(n.args[0]).number, Eval(n.args[1]).number);
-      case Op::kPow:
-        return Power(Eval(n.args[0]).number, Eval(n.args[1]).number);
+      case Op::kDiv: {
+        engine::RuntimeError error = engine::RuntimeError::kNone;
+        engine::Number r = Divide(Eval(n.args[0]).number, Eval(n.args[1]).number, error);
+        Report(error, 0, 0);
+        return Num(r);
+      }
+      case Op::kPow: {
+        engine::Number base = Eval(n.args[0]).number;
+        engine::Number exponent = Eval(n.args[1]).number;
+        engine::RuntimeError error = engine::RuntimeError::kNone;
+        engine::Number r = Power(base, exponent, error);
+        Report(error, base.lo, exponent.lo);
+        return Num(r);
+      }
       case Op::kEq:
       case Op::kNe: {
         engine::Truth t = Same(Eval(n.args[0]), Eval(n.args[1]));
@@ -407,7 +395,7 @@ class Evaluator {
         engine::Number hi = Eval(n.args[1]).number;
         if (!lo.known() || !hi.known()) return Value::UnknownOf(n.kind);
         if (hi.lo - lo.lo > 10000) {
-          RuntimeError("繰り返しが多すぎます", "loop range too large");
+          Report(engine::RuntimeError::kLoopTooLarge, 0, 0);
           return Value::UnknownOf(n.kind);
         }
         if (int(loops_.size()) <= n.slot) loops_.resize(size_t(n.slot) + 1);
@@ -517,32 +505,11 @@ class Evaluator {
     return a;
   }
 
-  Value Divide(engine::Number a, engine::Number b) {
-    if (b.known() && b.lo == 0) {
-      if (a.known()) RuntimeError("0 で割っています", "division by zero");
-      return Value::UnknownOf(ir::ValueKind::kNumber);
-    }
-    if (b.lo <= 0 && b.hi >= 0) return Value::UnknownOf(ir::ValueKind::kNumber);
-    engine::Number inverse{1 / b.hi, 1 / b.lo};
-    return Num(Multiply(a, inverse));
-  }
-
-  Value Power(engine::Number base, engine::Number exponent) {
-    if (base.known() && exponent.known()) {
-      double x = base.lo, y = exponent.lo;
-      if ((x < 0 && std::floor(y) != y) || (x == 0 && y < 0)) {
-        RuntimeError(FormatNumber(x) + " の " + FormatNumber(y) + " 乗は計算できません",
-                     FormatNumber(x) + " to the power " + FormatNumber(y) + " is undefined");
-        return Value::UnknownOf(ir::ValueKind::kNumber);
-      }
-      return Num(engine::Number::Exact(std::pow(x, y)));
-    }
-    // x^y is monotone in x for x > 0 and a known y.
-    if (exponent.known() && base.lo > 0 && std::isfinite(base.lo)) {
-      double a = std::pow(base.lo, exponent.lo), b = std::pow(base.hi, exponent.lo);
-      return Num({std::min(a, b), std::max(a, b)});
-    }
-    return Value::UnknownOf(ir::ValueKind::kNumber);
+  void Report(engine::RuntimeError error, double a, double b) {
+    if (error == engine::RuntimeError::kNone) return;
+    std::string ja, en;
+    DescribeRuntimeError(error, a, b, ja, en);
+    AddRuntimeError(ja, en);
   }
 
   static Value Aggregate(ir::Op op, const std::vector<Value>& values) {
@@ -595,8 +562,8 @@ class Evaluator {
     int r = find(row, t.rows);
     int c = find(column, t.columns);
     if (r < 0 || c < 0) {
-      RuntimeError("表「" + t.name + "」に該当する見出しがありません",
-                   "table '" + t.name + "' has no such heading");
+      AddRuntimeError("表「" + t.name + "」に該当する見出しがありません",
+                      "table '" + t.name + "' has no such heading");
       return Value::UnknownOf(t.integer ? ir::ValueKind::kNumber : ir::ValueKind::kText);
     }
     const std::string& cell = t.cells[size_t(r)][size_t(c)];
