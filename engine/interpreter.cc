@@ -245,6 +245,14 @@ class Evaluator {
   static Value Num(engine::Number n) { return Value::OfNumber(n); }
   static Value Tru(engine::Truth t) { return Value::OfTruth(t); }
 
+  // Both operands, the left one first (C++ leaves the order of function
+  // arguments unspecified; run-time errors must come in source order).
+  std::pair<Value, Value> Both(const ir::Node& n) {
+    Value a = Eval(n.args[0]);
+    Value b = Eval(n.args[1]);
+    return {std::move(a), std::move(b)};
+  }
+
   Value Eval(const ir::Node& n) {
     using ir::Op;
     switch (n.op) {
@@ -294,11 +302,14 @@ class Evaluator {
         if (n.op == Op::kAdd) return Num({a.lo + b.lo, a.hi + b.hi});
         return Num({a.lo - b.hi, a.hi - b.lo});
       }
-      case Op::kMul:
-        return Num(Multiply(Eval(n.args[0]).number, Eval(n.args[1]).number));
+      case Op::kMul: {
+        auto [a, b] = Both(n);
+        return Num(Multiply(a.number, b.number));
+      }
       case Op::kDiv: {
         engine::RuntimeError error = engine::RuntimeError::kNone;
-        engine::Number r = Divide(Eval(n.args[0]).number, Eval(n.args[1]).number, error);
+        auto [a, b] = Both(n);
+        engine::Number r = Divide(a.number, b.number, error);
         Report(error, 0, 0);
         return Num(r);
       }
@@ -312,17 +323,26 @@ class Evaluator {
       }
       case Op::kEq:
       case Op::kNe: {
-        engine::Truth t = Same(Eval(n.args[0]), Eval(n.args[1]));
+        auto [a, b] = Both(n);
+        engine::Truth t = Same(a, b);
         return Tru(n.op == Op::kEq ? t : engine::Not(t));
       }
-      case Op::kLt:
-        return Tru(Less(Eval(n.args[0]).number, Eval(n.args[1]).number, false));
-      case Op::kLe:
-        return Tru(Less(Eval(n.args[0]).number, Eval(n.args[1]).number, true));
-      case Op::kGt:
-        return Tru(Less(Eval(n.args[1]).number, Eval(n.args[0]).number, false));
-      case Op::kGe:
-        return Tru(Less(Eval(n.args[1]).number, Eval(n.args[0]).number, true));
+      case Op::kLt: {
+        auto [a, b] = Both(n);
+        return Tru(Less(a.number, b.number, false));
+      }
+      case Op::kLe: {
+        auto [a, b] = Both(n);
+        return Tru(Less(a.number, b.number, true));
+      }
+      case Op::kGt: {
+        auto [a, b] = Both(n);
+        return Tru(Less(b.number, a.number, false));
+      }
+      case Op::kGe: {
+        auto [a, b] = Both(n);
+        return Tru(Less(b.number, a.number, true));
+      }
       case Op::kAnd: {
         engine::Truth a = Eval(n.args[0]).truth;
         if (a == Truth::kFalse) return Tru(a);
