@@ -1,0 +1,742 @@
+#include "engine/jit/codegen.h"
+
+#include <llvm/IR/IRBuilder.h>
+#include <llvm/IR/Intrinsics.h>
+#include <llvm/IR/Verifier.h>
+
+#include <limits>
+
+#include "engine/interval_math.h"
+
+namespace kijun::engine::jit {
+
+namespace {
+
+using ir::Op;
+using ir::ValueKind;
+
+// Field numbers of NativeFrame (engine/jit/native_frame.h).
+enum Field : unsigned {
+  kItemLo,
+  kItemHi,
+  kItemTruth,
+  kElementLo,
+  kElementHi,
+  kElementTruth,
+  kElementStart,
+  kCalcLo,
+  kCalcHi,
+  kCalcTruth,
+  kClassLevel,
+  kClassCandidates,
+  kClassQualifies,
+  kGroupEntries,
+  kFormDate,
+  kFormDateKnown,
+  kPadding,
+  kErrors,
+};
+
+bool IsTruthItem(const ir::ItemSchema& s) {
+  return s.kind == ir::ItemKind::kAnswer || s.kind == ir::ItemKind::kYesNo;
+}
+
+bool ListOfScalars(const ir::RuleSet& rules, const ir::Node& n) {
+  if (n.op != Op::kItem) return false;
+  const ir::ItemSchema& s = rules.items[size_t(n.slot)].schema;
+  if (s.kind != ir::ItemKind::kList || s.element_schema.empty()) return false;
+  auto e = s.element_schema.front().kind;
+  return e != ir::ItemKind::kText && e != ir::ItemKind::kChoices && e != ir::ItemKind::kList;
+}
+
+}  // namespace
+
+bool Compilable(const ir::RuleSet& rules, const ir::Node& n) {
+  switch (n.op) {
+    case Op::kText:
+    case Op::kVariant:
+    case Op::kLookup:
+    case Op::kContains:
+      return false;
+    case Op::kIndex:
+      return ListOfScalars(rules, n.args[0]) && Compilable(rules, n.args[1]);
+    case Op::kSum:
+    case Op::kCount:
+    case Op::kAvg:
+    case Op::kMin:
+    case Op::kMax:
+      if (n.args.size() == 1 && n.args[0].kind == ValueKind::kList) {
+        return ListOfScalars(rules, n.args[0]);
+      }
+      break;
+    case Op::kItem:
+      if (n.kind == ValueKind::kText || n.kind == ValueKind::kList) return false;
+      return rules.items[size_t(n.slot)].group < 0;
+    default:
+      break;
+  }
+  if (n.kind == ValueKind::kText || n.kind == ValueKind::kList) return false;
+  for (const auto& a : n.args) {
+    if (!Compilable(rules, a)) return false;
+  }
+  return true;
+}
+
+namespace {
+
+class Generator {
+ public:
+  Generator(const ir::RuleSet& rules, llvm::LLVMContext& context, llvm::Module& module)
+      : rules_(rules), c_(context), m_(module), b_(context) {
+    f64_ = b_.getDoubleTy();
+    i8_ = b_.getInt8Ty();
+    i32_ = b_.getInt32Ty();
+    i64_ = b_.getInt64Ty();
+    ptr_ = b_.getPtrTy();
+    std::vector<llvm::Type*> fields(kGroupEntries + 1, ptr_);
+    fields.push_back(f64_);  // form_date
+    fields.push_back(i32_);  // form_date_known
+    fields.push_back(i32_);  // padding
+    fields.push_back(ptr_);  // errors
+    frame_ty_ = llvm::StructType::create(c_, fields, "NativeFrame");
+    value_ty_ = llvm::StructType::create(c_, {f64_, f64_, i8_}, "NativeValue");
+    auto* fn_ty =
+        llvm::FunctionType::get(b_.getVoidTy(), {ptr_, f64_, f64_, f64_, f64_, ptr_}, false);
+    rt_mul_ = m_.getOrInsertFunction(
+        "kijun_rt_mul",
+        llvm::FunctionType::get(b_.getVoidTy(), {f64_, f64_, f64_, f64_, ptr_}, false));
+    rt_div_ = m_.getOrInsertFunction("kijun_rt_div", fn_ty);
+    rt_pow_ = m_.getOrInsertFunction("kijun_rt_pow", fn_ty);
+    rt_error_ = m_.getOrInsertFunction(
+        "kijun_rt_error", llvm::FunctionType::get(b_.getVoidTy(), {ptr_, i32_, f64_, f64_}, false));
+    rt_round_ = m_.getOrInsertFunction("kijun_rt_round",
+                                       llvm::FunctionType::get(f64_, {f64_, i32_}, false));
+    rt_age_ =
+        m_.getOrInsertFunction("kijun_rt_age", llvm::FunctionType::get(f64_, {f64_, f64_}, false));
+    rt_months_ = m_.getOrInsertFunction("kijun_rt_months",
+                                        llvm::FunctionType::get(f64_, {f64_, f64_}, false));
+    rt_year_month_ =
+        m_.getOrInsertFunction("kijun_rt_year_month", llvm::FunctionType::get(f64_, {f64_}, false));
+  }
+
+  // Emits `void name(const NativeFrame*, NativeValue*)` computing `root`.
+  void Function(const std::string& name, const ir::Node& root) {
+    auto* type = llvm::FunctionType::get(b_.getVoidTy(), {ptr_, ptr_}, false);
+    fn_ = llvm::Function::Create(type, llvm::Function::ExternalLinkage, name, m_);
+    frame_ = fn_->getArg(0);
+    llvm::Value* out = fn_->getArg(1);
+    entry_ = llvm::BasicBlock::Create(c_, "entry", fn_);
+    b_.SetInsertPoint(entry_);
+    loop_vars_.clear();
+    scratch_ = b_.CreateAlloca(value_ty_, nullptr, "scratch");
+    V v = Gen(root);
+    b_.CreateStore(v.lo ? v.lo : Const(0), b_.CreateStructGEP(value_ty_, out, 0));
+    b_.CreateStore(v.hi ? v.hi : Const(0), b_.CreateStructGEP(value_ty_, out, 1));
+    b_.CreateStore(v.t ? v.t : Truth(2), b_.CreateStructGEP(value_ty_, out, 2));
+    b_.CreateRetVoid();
+  }
+
+ private:
+  // A value under construction: numbers use lo/hi, truths use t.
+  struct V {
+    llvm::Value* lo = nullptr;
+    llvm::Value* hi = nullptr;
+    llvm::Value* t = nullptr;
+  };
+
+  llvm::Value* Const(double v) { return llvm::ConstantFP::get(f64_, v); }
+  llvm::Value* Truth(int v) { return llvm::ConstantInt::get(i8_, v); }
+  V Exact(llvm::Value* v) { return {v, v, nullptr}; }
+  V UnknownOf(ValueKind kind) {
+    if (kind == ValueKind::kTruth) return {nullptr, nullptr, Truth(2)};
+    double inf = std::numeric_limits<double>::infinity();
+    return {Const(-inf), Const(inf), nullptr};
+  }
+
+  llvm::Value* Field(Field f) {
+    return b_.CreateLoad(f == kFormDate ? f64_ : (f == kFormDateKnown ? i32_ : ptr_),
+                         b_.CreateStructGEP(frame_ty_, frame_, f));
+  }
+  llvm::Value* LoadAt(llvm::Type* type, enum Field f, llvm::Value* index) {
+    return b_.CreateLoad(type, b_.CreateInBoundsGEP(type, Field(f), index));
+  }
+  llvm::Value* LoadAt(llvm::Type* type, enum Field f, int64_t index) {
+    return LoadAt(type, f, b_.getInt64(uint64_t(index)));
+  }
+
+  // std::min(a, b) and std::max(a, b), exactly: the first argument wins ties.
+  llvm::Value* Min(llvm::Value* a, llvm::Value* b) {
+    return b_.CreateSelect(b_.CreateFCmpOLT(b, a), b, a);
+  }
+  llvm::Value* Max(llvm::Value* a, llvm::Value* b) {
+    return b_.CreateSelect(b_.CreateFCmpOLT(a, b), b, a);
+  }
+  llvm::Value* Known(const V& v) { return b_.CreateFCmpOEQ(v.lo, v.hi); }
+
+  llvm::Value* TruthAnd(llvm::Value* a, llvm::Value* b) {
+    auto* either_false = b_.CreateOr(b_.CreateICmpEQ(a, Truth(0)), b_.CreateICmpEQ(b, Truth(0)));
+    auto* both_true = b_.CreateAnd(b_.CreateICmpEQ(a, Truth(1)), b_.CreateICmpEQ(b, Truth(1)));
+    return b_.CreateSelect(either_false, Truth(0), b_.CreateSelect(both_true, Truth(1), Truth(2)));
+  }
+  llvm::Value* TruthOr(llvm::Value* a, llvm::Value* b) {
+    auto* either_true = b_.CreateOr(b_.CreateICmpEQ(a, Truth(1)), b_.CreateICmpEQ(b, Truth(1)));
+    auto* both_false = b_.CreateAnd(b_.CreateICmpEQ(a, Truth(0)), b_.CreateICmpEQ(b, Truth(0)));
+    return b_.CreateSelect(either_true, Truth(1), b_.CreateSelect(both_false, Truth(0), Truth(2)));
+  }
+  llvm::Value* TruthNot(llvm::Value* a) {
+    return b_.CreateSelect(b_.CreateICmpEQ(a, Truth(2)), Truth(2),
+                           b_.CreateSelect(b_.CreateICmpEQ(a, Truth(1)), Truth(0), Truth(1)));
+  }
+
+  llvm::Value* LessTruth(const V& a, const V& b, bool or_equal) {
+    llvm::Value* yes = or_equal ? b_.CreateFCmpOLE(a.hi, b.lo) : b_.CreateFCmpOLT(a.hi, b.lo);
+    llvm::Value* no = or_equal ? b_.CreateFCmpOGT(a.lo, b.hi) : b_.CreateFCmpOGE(a.lo, b.hi);
+    return b_.CreateSelect(yes, Truth(1), b_.CreateSelect(no, Truth(0), Truth(2)));
+  }
+
+  llvm::Value* EqualTruth(const V& a, const V& b, ValueKind kind) {
+    if (kind == ValueKind::kTruth) {
+      auto* unknown = b_.CreateOr(b_.CreateICmpEQ(a.t, Truth(2)), b_.CreateICmpEQ(b.t, Truth(2)));
+      return b_.CreateSelect(unknown, Truth(2),
+                             b_.CreateSelect(b_.CreateICmpEQ(a.t, b.t), Truth(1), Truth(0)));
+    }
+    auto* both = b_.CreateAnd(Known(a), Known(b));
+    auto* same = b_.CreateSelect(b_.CreateFCmpOEQ(a.lo, b.lo), Truth(1), Truth(0));
+    auto* apart = b_.CreateOr(b_.CreateFCmpOLT(a.hi, b.lo), b_.CreateFCmpOLT(b.hi, a.lo));
+    return b_.CreateSelect(both, same, b_.CreateSelect(apart, Truth(0), Truth(2)));
+  }
+
+  // The value when a condition is unknown: whatever both branches allow.
+  V Join(const V& a, const V& b, ValueKind kind) {
+    if (kind == ValueKind::kTruth) {
+      return {nullptr, nullptr, b_.CreateSelect(b_.CreateICmpEQ(a.t, b.t), a.t, Truth(2))};
+    }
+    return {Min(a.lo, b.lo), Max(a.hi, b.hi), nullptr};
+  }
+
+  // A value that different branches produce: kept in memory, loaded after.
+  struct Slot {
+    llvm::Value* lo;
+    llvm::Value* hi;
+    llvm::Value* t;
+  };
+  Slot NewSlot() {
+    llvm::IRBuilder<> at(entry_, entry_->begin());
+    return {at.CreateAlloca(f64_), at.CreateAlloca(f64_), at.CreateAlloca(i8_)};
+  }
+  void Put(const Slot& s, const V& v) {
+    b_.CreateStore(v.lo ? v.lo : Const(0), s.lo);
+    b_.CreateStore(v.hi ? v.hi : Const(0), s.hi);
+    b_.CreateStore(v.t ? v.t : Truth(2), s.t);
+  }
+  V Get(const Slot& s, ValueKind kind) {
+    if (kind == ValueKind::kTruth) return {nullptr, nullptr, b_.CreateLoad(i8_, s.t)};
+    return {b_.CreateLoad(f64_, s.lo), b_.CreateLoad(f64_, s.hi), nullptr};
+  }
+  llvm::BasicBlock* Block(const char* name) { return llvm::BasicBlock::Create(c_, name, fn_); }
+
+  V CallPair(llvm::FunctionCallee callee, std::vector<llvm::Value*> args) {
+    args.push_back(scratch_);
+    b_.CreateCall(callee, args);
+    return {b_.CreateLoad(f64_, b_.CreateStructGEP(value_ty_, scratch_, 0)),
+            b_.CreateLoad(f64_, b_.CreateStructGEP(value_ty_, scratch_, 1)), nullptr};
+  }
+
+  V Item(int slot) {
+    const ir::Item& item = rules_.items[size_t(slot)];
+    if (IsTruthItem(item.schema)) return {nullptr, nullptr, LoadAt(i8_, kItemTruth, slot)};
+    return {LoadAt(f64_, kItemLo, slot), LoadAt(f64_, kItemHi, slot), nullptr};
+  }
+
+  // Element `position` (0-based, an i64 value) of list item `slot`.
+  V Element(int slot, llvm::Value* position) {
+    llvm::Value* start = b_.CreateSExt(LoadAt(i32_, kElementStart, slot), i64_);
+    llvm::Value* at = b_.CreateAdd(start, position);
+    const ir::ItemSchema& element = rules_.items[size_t(slot)].schema.element_schema.front();
+    if (IsTruthItem(element)) return {nullptr, nullptr, LoadAt(i8_, kElementTruth, at)};
+    return {LoadAt(f64_, kElementLo, at), LoadAt(f64_, kElementHi, at), nullptr};
+  }
+
+  // Running aggregate state, mirroring the interpreter's Aggregate().
+  struct Accumulator {
+    Op op;
+    ValueKind kind;
+    llvm::Value* lo;  // sum / min / max
+    llvm::Value* hi;
+    llvm::Value* yes;  // count (double)
+    llvm::Value* open;
+    llvm::Value* n;      // values seen (double)
+    llvm::Value* truth;  // any / all
+  };
+  Accumulator NewAccumulator(Op op, ValueKind kind) {
+    llvm::IRBuilder<> at(entry_, entry_->begin());
+    Accumulator a{op,
+                  kind,
+                  at.CreateAlloca(f64_),
+                  at.CreateAlloca(f64_),
+                  at.CreateAlloca(f64_),
+                  at.CreateAlloca(f64_),
+                  at.CreateAlloca(f64_),
+                  at.CreateAlloca(i8_)};
+    for (auto* p : {a.lo, a.hi, a.yes, a.open, a.n}) b_.CreateStore(Const(0), p);
+    b_.CreateStore(Truth(op == Op::kAnyOf ? 0 : 1), a.truth);
+    return a;
+  }
+  void Accumulate(const Accumulator& a, const V& v) {
+    llvm::Value* n = b_.CreateLoad(f64_, a.n);
+    switch (a.op) {
+      case Op::kCount: {
+        auto* yes = b_.CreateLoad(f64_, a.yes);
+        auto* open = b_.CreateLoad(f64_, a.open);
+        b_.CreateStore(b_.CreateFAdd(yes, b_.CreateUIToFP(b_.CreateICmpEQ(v.t, Truth(1)), f64_)),
+                       a.yes);
+        b_.CreateStore(b_.CreateFAdd(open, b_.CreateUIToFP(b_.CreateICmpEQ(v.t, Truth(2)), f64_)),
+                       a.open);
+        break;
+      }
+      case Op::kAnyOf:
+      case Op::kAllOf: {
+        auto* acc = b_.CreateLoad(i8_, a.truth);
+        b_.CreateStore(a.op == Op::kAnyOf ? TruthOr(acc, v.t) : TruthAnd(acc, v.t), a.truth);
+        break;
+      }
+      case Op::kSum:
+      case Op::kAvg:
+        b_.CreateStore(b_.CreateFAdd(b_.CreateLoad(f64_, a.lo), v.lo), a.lo);
+        b_.CreateStore(b_.CreateFAdd(b_.CreateLoad(f64_, a.hi), v.hi), a.hi);
+        break;
+      case Op::kMin:
+      case Op::kMax: {
+        // The first value starts the fold (and meets itself again, as in the
+        // interpreter, which is harmless).
+        auto* first = b_.CreateFCmpOEQ(n, Const(0));
+        auto* lo = b_.CreateSelect(first, v.lo, b_.CreateLoad(f64_, a.lo));
+        auto* hi = b_.CreateSelect(first, v.hi, b_.CreateLoad(f64_, a.hi));
+        bool min = a.op == Op::kMin;
+        b_.CreateStore(min ? Min(lo, v.lo) : Max(lo, v.lo), a.lo);
+        b_.CreateStore(min ? Min(hi, v.hi) : Max(hi, v.hi), a.hi);
+        break;
+      }
+      default:
+        break;
+    }
+    b_.CreateStore(b_.CreateFAdd(n, Const(1)), a.n);
+  }
+  V Result(const Accumulator& a) {
+    switch (a.op) {
+      case Op::kCount: {
+        auto* yes = b_.CreateLoad(f64_, a.yes);
+        return {yes, b_.CreateFAdd(yes, b_.CreateLoad(f64_, a.open)), nullptr};
+      }
+      case Op::kAnyOf:
+      case Op::kAllOf:
+        return {nullptr, nullptr, b_.CreateLoad(i8_, a.truth)};
+      case Op::kAvg: {
+        auto* n = b_.CreateLoad(f64_, a.n);
+        auto* empty = b_.CreateFCmpOEQ(n, Const(0));
+        auto* lo = b_.CreateFDiv(b_.CreateLoad(f64_, a.lo), n);
+        auto* hi = b_.CreateFDiv(b_.CreateLoad(f64_, a.hi), n);
+        return {b_.CreateSelect(empty, Const(0), lo), b_.CreateSelect(empty, Const(0), hi),
+                nullptr};
+      }
+      default:  // sum, min, max: empty gives 0
+        return {b_.CreateLoad(f64_, a.lo), b_.CreateLoad(f64_, a.hi), nullptr};
+    }
+  }
+
+  V Gen(const ir::Node& n) {
+    switch (n.op) {
+      case Op::kNumber:
+        return Exact(Const(n.number));
+      case Op::kTruth:
+        return {nullptr, nullptr, Truth(n.number != 0 ? 1 : 0)};
+      case Op::kItem:
+        return Item(n.slot);
+      case Op::kCalc:
+        if (rules_.calcs[size_t(n.slot)].kind == ValueKind::kTruth) {
+          return {nullptr, nullptr, LoadAt(i8_, kCalcTruth, n.slot)};
+        }
+        return {LoadAt(f64_, kCalcLo, n.slot), LoadAt(f64_, kCalcHi, n.slot), nullptr};
+      case Op::kLoopVar:
+        return Exact(b_.CreateLoad(f64_, loop_vars_.at(size_t(n.slot))));
+      case Op::kQualifies:
+        return {nullptr, nullptr, LoadAt(i8_, kClassQualifies, n.slot)};
+      case Op::kLevelIs: {
+        auto* level = LoadAt(i32_, kClassLevel, n.slot);
+        auto* bits = LoadAt(i64_, kClassCandidates, n.slot);
+        auto want = uint64_t(n.number);
+        auto* decided = b_.CreateICmpSGE(level, b_.getInt32(0));
+        auto* is = b_.CreateSelect(b_.CreateICmpEQ(level, b_.getInt32(uint32_t(want))), Truth(1),
+                                   Truth(0));
+        auto* possible =
+            b_.CreateICmpNE(b_.CreateAnd(bits, b_.getInt64(uint64_t{1} << want)), b_.getInt64(0));
+        return {nullptr, nullptr,
+                b_.CreateSelect(decided, is, b_.CreateSelect(possible, Truth(2), Truth(0)))};
+      }
+      case Op::kIndex:
+        return Index(n);
+      case Op::kNeg: {
+        V a = Gen(n.args[0]);
+        return {b_.CreateFNeg(a.hi), b_.CreateFNeg(a.lo), nullptr};
+      }
+      case Op::kNot:
+        return {nullptr, nullptr, TruthNot(Gen(n.args[0]).t)};
+      case Op::kAdd:
+      case Op::kSub: {
+        V a = Gen(n.args[0]);
+        V b = Gen(n.args[1]);
+        if (n.op == Op::kAdd)
+          return {b_.CreateFAdd(a.lo, b.lo), b_.CreateFAdd(a.hi, b.hi), nullptr};
+        return {b_.CreateFSub(a.lo, b.hi), b_.CreateFSub(a.hi, b.lo), nullptr};
+      }
+      case Op::kMul: {
+        V a = Gen(n.args[0]);
+        V b = Gen(n.args[1]);
+        return CallPair(rt_mul_, {a.lo, a.hi, b.lo, b.hi});
+      }
+      case Op::kDiv:
+      case Op::kPow: {
+        V a = Gen(n.args[0]);
+        V b = Gen(n.args[1]);
+        return CallPair(n.op == Op::kDiv ? rt_div_ : rt_pow_, {frame_, a.lo, a.hi, b.lo, b.hi});
+      }
+      case Op::kEq:
+      case Op::kNe: {
+        V a = Gen(n.args[0]);
+        V b = Gen(n.args[1]);
+        llvm::Value* t = EqualTruth(a, b, n.args[0].kind);
+        return {nullptr, nullptr, n.op == Op::kEq ? t : TruthNot(t)};
+      }
+      case Op::kLt:
+      case Op::kLe:
+      case Op::kGt:
+      case Op::kGe: {
+        V a = Gen(n.args[0]);
+        V b = Gen(n.args[1]);
+        bool or_equal = n.op == Op::kLe || n.op == Op::kGe;
+        bool swapped = n.op == Op::kGt || n.op == Op::kGe;
+        return {nullptr, nullptr, swapped ? LessTruth(b, a, or_equal) : LessTruth(a, b, or_equal)};
+      }
+      case Op::kAnd:
+      case Op::kOr:
+        return ShortCircuit(n);
+      case Op::kIf:
+        return If(n);
+      case Op::kAtLeast: {
+        V k = Gen(n.args[0]);
+        llvm::Value* yes = Const(0);
+        llvm::Value* open = Const(0);
+        for (size_t i = 1; i < n.args.size(); ++i) {
+          llvm::Value* t = Gen(n.args[i]).t;
+          yes = b_.CreateFAdd(yes, b_.CreateUIToFP(b_.CreateICmpEQ(t, Truth(1)), f64_));
+          open = b_.CreateFAdd(open, b_.CreateUIToFP(b_.CreateICmpEQ(t, Truth(2)), f64_));
+        }
+        auto* reached = b_.CreateFCmpOGE(yes, k.lo);
+        auto* unreachable = b_.CreateFCmpOLT(b_.CreateFAdd(yes, open), k.lo);
+        llvm::Value* t =
+            b_.CreateSelect(reached, Truth(1), b_.CreateSelect(unreachable, Truth(0), Truth(2)));
+        return {nullptr, nullptr, b_.CreateSelect(Known(k), t, Truth(2))};
+      }
+      case Op::kAnyOf:
+      case Op::kAllOf: {
+        llvm::Value* acc = Truth(n.op == Op::kAnyOf ? 0 : 1);
+        for (const auto& a : n.args) {
+          llvm::Value* t = Gen(a).t;
+          acc = n.op == Op::kAnyOf ? TruthOr(acc, t) : TruthAnd(acc, t);
+        }
+        return {nullptr, nullptr, acc};
+      }
+      case Op::kCases:
+        return Cases(n);
+      case Op::kSum:
+      case Op::kCount:
+      case Op::kAvg:
+      case Op::kMin:
+      case Op::kMax: {
+        Accumulator acc = NewAccumulator(n.op, n.kind);
+        if (n.args.size() == 1 && n.args[0].kind == ValueKind::kList) {
+          int slot = n.args[0].slot;
+          int size = rules_.items[size_t(slot)].schema.list_size;
+          for (int i = 0; i < size; ++i) Accumulate(acc, Element(slot, b_.getInt64(uint64_t(i))));
+        } else {
+          for (const auto& a : n.args) Accumulate(acc, Gen(a));
+        }
+        return Result(acc);
+      }
+      case Op::kCountEntries:
+        return Exact(b_.CreateSIToFP(LoadAt(i64_, kGroupEntries, n.slot), f64_));
+      case Op::kLoop:
+        return Loop(n);
+      case Op::kRound: {
+        V a = Gen(n.args[0]);
+        auto* places = b_.getInt32(uint32_t(n.number));
+        return {b_.CreateCall(rt_round_, {a.lo, places}), b_.CreateCall(rt_round_, {a.hi, places}),
+                nullptr};
+      }
+      case Op::kFloor: {
+        V a = Gen(n.args[0]);
+        return {b_.CreateUnaryIntrinsic(llvm::Intrinsic::floor, a.lo),
+                b_.CreateUnaryIntrinsic(llvm::Intrinsic::floor, a.hi), nullptr};
+      }
+      case Op::kAbs: {
+        V a = Gen(n.args[0]);
+        auto* positive = b_.CreateFCmpOGE(a.lo, Const(0));
+        auto* negative = b_.CreateFCmpOLE(a.hi, Const(0));
+        auto* neg_lo = b_.CreateFNeg(a.lo);
+        auto* neg_hi = b_.CreateFNeg(a.hi);
+        auto* lo = b_.CreateSelect(positive, a.lo, b_.CreateSelect(negative, neg_hi, Const(0)));
+        auto* hi =
+            b_.CreateSelect(positive, a.hi, b_.CreateSelect(negative, neg_lo, Max(neg_lo, a.hi)));
+        return {lo, hi, nullptr};
+      }
+      case Op::kAge:
+      case Op::kMonthsBetweenDates: {
+        V a = Gen(n.args[0]);
+        V b = Gen(n.args[1]);
+        auto* known = b_.CreateAnd(Known(a), Known(b));
+        auto* r = b_.CreateCall(n.op == Op::kAge ? rt_age_ : rt_months_, {a.lo, b.lo});
+        V unknown = UnknownOf(ValueKind::kNumber);
+        return {b_.CreateSelect(known, r, unknown.lo), b_.CreateSelect(known, r, unknown.hi),
+                nullptr};
+      }
+      case Op::kMonthsBetweenYearMonths: {
+        V a = Gen(n.args[0]);
+        V b = Gen(n.args[1]);
+        return {b_.CreateFSub(b.lo, a.hi), b_.CreateFSub(b.hi, a.lo), nullptr};
+      }
+      case Op::kAddMonths: {
+        V a = Gen(n.args[0]);
+        V b = Gen(n.args[1]);
+        return {b_.CreateFAdd(a.lo, b.lo), b_.CreateFAdd(a.hi, b.hi), nullptr};
+      }
+      case Op::kYearMonthOf: {
+        V a = Gen(n.args[0]);
+        auto* r = b_.CreateCall(rt_year_month_, {a.lo});
+        V unknown = UnknownOf(ValueKind::kNumber);
+        return {b_.CreateSelect(Known(a), r, unknown.lo), b_.CreateSelect(Known(a), r, unknown.hi),
+                nullptr};
+      }
+      case Op::kKnown: {
+        V a = Gen(n.args[0]);
+        llvm::Value* known =
+            n.args[0].kind == ValueKind::kTruth ? b_.CreateICmpNE(a.t, Truth(2)) : Known(a);
+        return {nullptr, nullptr, b_.CreateSelect(known, Truth(1), Truth(0))};
+      }
+      case Op::kFormDate: {
+        auto* known = b_.CreateICmpNE(Field(kFormDateKnown), b_.getInt32(0));
+        auto* date = Field(kFormDate);
+        V unknown = UnknownOf(ValueKind::kNumber);
+        return {b_.CreateSelect(known, date, unknown.lo), b_.CreateSelect(known, date, unknown.hi),
+                nullptr};
+      }
+      case Op::kText:
+      case Op::kVariant:
+      case Op::kLookup:
+      case Op::kContains:
+        break;  // not compiled (see Compilable)
+    }
+    return UnknownOf(n.kind);
+  }
+
+  V Index(const ir::Node& n) {
+    int slot = n.args[0].slot;
+    int size = rules_.items[size_t(slot)].schema.list_size;
+    V index = Gen(n.args[1]);
+    Slot result = NewSlot();
+    Put(result, UnknownOf(n.kind));
+    auto* in_range = Block("index.in_range");
+    auto* out_of_range = Block("index.out_of_range");
+    auto* known = Block("index.known");
+    auto* done = Block("index.done");
+    b_.CreateCondBr(Known(index), known, done);
+    b_.SetInsertPoint(known);
+    llvm::Value* i = b_.CreateFPToSI(index.lo, i64_);
+    auto* ok = b_.CreateAnd(b_.CreateICmpSGE(i, b_.getInt64(1)),
+                            b_.CreateICmpSLE(i, b_.getInt64(uint64_t(size))));
+    b_.CreateCondBr(ok, in_range, out_of_range);
+    b_.SetInsertPoint(out_of_range);
+    b_.CreateCall(rt_error_, {frame_, b_.getInt32(uint32_t(RuntimeError::kIndexOutOfRange)),
+                              index.lo, Const(0)});
+    b_.CreateBr(done);
+    b_.SetInsertPoint(in_range);
+    Put(result, Element(slot, b_.CreateSub(i, b_.getInt64(1))));
+    b_.CreateBr(done);
+    b_.SetInsertPoint(done);
+    return Get(result, n.kind);
+  }
+
+  V ShortCircuit(const ir::Node& n) {
+    bool is_and = n.op == Op::kAnd;
+    Slot result = NewSlot();
+    V a = Gen(n.args[0]);
+    Put(result, a);
+    auto* rhs = Block("logic.rhs");
+    auto* done = Block("logic.done");
+    // and: a false left side decides it; or: a true one does.
+    b_.CreateCondBr(b_.CreateICmpEQ(a.t, Truth(is_and ? 0 : 1)), done, rhs);
+    b_.SetInsertPoint(rhs);
+    V b = Gen(n.args[1]);
+    Put(result, {nullptr, nullptr, is_and ? TruthAnd(a.t, b.t) : TruthOr(a.t, b.t)});
+    b_.CreateBr(done);
+    b_.SetInsertPoint(done);
+    return Get(result, ValueKind::kTruth);
+  }
+
+  V If(const ir::Node& n) {
+    Slot result = NewSlot();
+    llvm::Value* c = Gen(n.args[0]).t;
+    auto* then_block = Block("if.then");
+    auto* else_block = Block("if.else");
+    auto* unknown_block = Block("if.unknown");
+    auto* done = Block("if.done");
+    auto* sw = b_.CreateSwitch(c, unknown_block, 2);
+    sw->addCase(llvm::cast<llvm::ConstantInt>(Truth(1)), then_block);
+    sw->addCase(llvm::cast<llvm::ConstantInt>(Truth(0)), else_block);
+    b_.SetInsertPoint(then_block);
+    Put(result, Gen(n.args[1]));
+    b_.CreateBr(done);
+    b_.SetInsertPoint(else_block);
+    Put(result, Gen(n.args[2]));
+    b_.CreateBr(done);
+    b_.SetInsertPoint(unknown_block);
+    V a = Gen(n.args[1]);
+    V b = Gen(n.args[2]);
+    Put(result, Join(a, b, n.kind));
+    b_.CreateBr(done);
+    b_.SetInsertPoint(done);
+    return Get(result, n.kind);
+  }
+
+  V Cases(const ir::Node& n) {
+    Slot joined = NewSlot();
+    llvm::IRBuilder<> at(entry_, entry_->begin());
+    llvm::Value* has = at.CreateAlloca(b_.getInt1Ty());
+    b_.CreateStore(b_.getFalse(), has);
+    auto* done = Block("cases.done");
+    Slot result = NewSlot();
+    for (size_t i = 0; i + 1 < n.args.size(); i += 2) {
+      llvm::Value* c = Gen(n.args[i]).t;
+      auto* arm = Block("cases.arm");
+      auto* next = Block("cases.next");
+      b_.CreateCondBr(b_.CreateICmpEQ(c, Truth(0)), next, arm);
+      b_.SetInsertPoint(arm);
+      V v = Gen(n.args[i + 1]);
+      V previous = Get(joined, n.kind);
+      V merged = Join(previous, v, n.kind);
+      llvm::Value* had = b_.CreateLoad(b_.getInt1Ty(), has);
+      V chosen{n.kind == ValueKind::kTruth ? nullptr : b_.CreateSelect(had, merged.lo, v.lo),
+               n.kind == ValueKind::kTruth ? nullptr : b_.CreateSelect(had, merged.hi, v.hi),
+               n.kind == ValueKind::kTruth ? b_.CreateSelect(had, merged.t, v.t) : nullptr};
+      Put(joined, chosen);
+      b_.CreateStore(b_.getTrue(), has);
+      auto* decided = Block("cases.decided");
+      b_.CreateCondBr(b_.CreateICmpEQ(c, Truth(1)), decided, next);
+      b_.SetInsertPoint(decided);
+      Put(result, chosen);
+      b_.CreateBr(done);
+      b_.SetInsertPoint(next);
+    }
+    V v = Gen(n.args.back());
+    V previous = Get(joined, n.kind);
+    V merged = Join(previous, v, n.kind);
+    llvm::Value* had = b_.CreateLoad(b_.getInt1Ty(), has);
+    V chosen{n.kind == ValueKind::kTruth ? nullptr : b_.CreateSelect(had, merged.lo, v.lo),
+             n.kind == ValueKind::kTruth ? nullptr : b_.CreateSelect(had, merged.hi, v.hi),
+             n.kind == ValueKind::kTruth ? b_.CreateSelect(had, merged.t, v.t) : nullptr};
+    Put(result, chosen);
+    b_.CreateBr(done);
+    b_.SetInsertPoint(done);
+    return Get(result, n.kind);
+  }
+
+  V Loop(const ir::Node& n) {
+    Slot result = NewSlot();
+    Put(result, UnknownOf(n.kind));
+    V lo = Gen(n.args[0]);
+    V hi = Gen(n.args[1]);
+    auto* check = Block("loop.check");
+    auto* too_large = Block("loop.too_large");
+    auto* body_start = Block("loop.start");
+    auto* cond = Block("loop.cond");
+    auto* body = Block("loop.body");
+    auto* exit = Block("loop.exit");
+    auto* done = Block("loop.done");
+    b_.CreateCondBr(b_.CreateAnd(Known(lo), Known(hi)), check, done);
+    b_.SetInsertPoint(check);
+    b_.CreateCondBr(b_.CreateFCmpOGT(b_.CreateFSub(hi.lo, lo.lo), Const(10000)), too_large,
+                    body_start);
+    b_.SetInsertPoint(too_large);
+    b_.CreateCall(rt_error_,
+                  {frame_, b_.getInt32(uint32_t(RuntimeError::kLoopTooLarge)), Const(0), Const(0)});
+    b_.CreateBr(done);
+    b_.SetInsertPoint(body_start);
+    if (loop_vars_.size() <= size_t(n.slot)) loop_vars_.resize(size_t(n.slot) + 1, nullptr);
+    if (loop_vars_[size_t(n.slot)] == nullptr) {
+      llvm::IRBuilder<> at(entry_, entry_->begin());
+      loop_vars_[size_t(n.slot)] = at.CreateAlloca(f64_);
+    }
+    llvm::Value* var = loop_vars_[size_t(n.slot)];
+    Accumulator acc = NewAccumulator(n.loop_op, n.kind);
+    b_.CreateStore(lo.lo, var);
+    b_.CreateBr(cond);
+    b_.SetInsertPoint(cond);
+    b_.CreateCondBr(b_.CreateFCmpOLE(b_.CreateLoad(f64_, var), hi.lo), body, exit);
+    b_.SetInsertPoint(body);
+    Accumulate(acc, Gen(n.args[2]));
+    b_.CreateStore(b_.CreateFAdd(b_.CreateLoad(f64_, var), Const(1)), var);
+    b_.CreateBr(cond);
+    b_.SetInsertPoint(exit);
+    Put(result, Result(acc));
+    b_.CreateBr(done);
+    b_.SetInsertPoint(done);
+    return Get(result, n.kind);
+  }
+
+  const ir::RuleSet& rules_;
+  llvm::LLVMContext& c_;
+  llvm::Module& m_;
+  llvm::IRBuilder<> b_;
+  llvm::Type* f64_ = nullptr;
+  llvm::Type* i8_ = nullptr;
+  llvm::Type* i32_ = nullptr;
+  llvm::Type* i64_ = nullptr;
+  llvm::Type* ptr_ = nullptr;
+  llvm::StructType* frame_ty_ = nullptr;
+  llvm::StructType* value_ty_ = nullptr;
+  llvm::FunctionCallee rt_mul_, rt_div_, rt_pow_, rt_error_, rt_round_, rt_age_, rt_months_,
+      rt_year_month_;
+  llvm::Function* fn_ = nullptr;
+  llvm::Value* frame_ = nullptr;
+  llvm::BasicBlock* entry_ = nullptr;
+  llvm::Value* scratch_ = nullptr;
+  std::vector<llvm::Value*> loop_vars_;
+};
+
+}  // namespace
+
+std::unique_ptr<llvm::Module> GenerateModule(const ir::RuleSet& rules, llvm::LLVMContext& context,
+                                             const std::string& prefix,
+                                             std::vector<CompiledRoot>& roots) {
+  auto module = std::make_unique<llvm::Module>(prefix, context);
+  Generator generator(rules, context, *module);
+  roots.clear();
+  auto add = [&](RootKind kind, int index, int level, const ir::Node& node) {
+    if (!Compilable(rules, node)) return;
+    std::string symbol = prefix + "_" + std::to_string(roots.size());
+    generator.Function(symbol, node);
+    roots.push_back({kind, index, level, symbol});
+  };
+  for (size_t c = 0; c < rules.calcs.size(); ++c)
+    add(RootKind::kCalc, int(c), -1, rules.calcs[c].expr);
+  for (size_t k = 0; k < rules.classifications.size(); ++k) {
+    const auto& levels = rules.classifications[k].levels;
+    for (size_t l = 0; l < levels.size(); ++l) {
+      if (levels[l].condition) add(RootKind::kLevel, int(k), int(l), *levels[l].condition);
+    }
+  }
+  for (size_t c = 0; c < rules.checks.size(); ++c)
+    add(RootKind::kCheck, int(c), -1, rules.checks[c].condition);
+  return module;
+}
+
+}  // namespace kijun::engine::jit

@@ -1,0 +1,37 @@
+#pragma once
+
+#include <llvm/IR/LLVMContext.h>
+#include <llvm/IR/Module.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/ir.h"
+
+namespace kijun::engine::jit {
+
+// Which rule a compiled function computes.
+enum class RootKind { kCalc, kLevel, kCheck };
+
+struct CompiledRoot {
+  RootKind kind = RootKind::kCalc;
+  int index = -1;  // calc slot, check index, or classification index
+  int level = -1;  // for kLevel
+  std::string symbol;
+};
+
+// Generates one LLVM function per calculation, level condition and check of
+// `rules`, each `void f(const NativeFrame*, NativeValue*)`, following the
+// interpreter's semantics exactly (same operations in the same order, the
+// interval arithmetic shared through the runtime helpers). A rule that uses
+// an operation not yet compiled (text values, table look-ups, multiple
+// choices) is left out of `roots` and runs on the interpreter.
+std::unique_ptr<llvm::Module> GenerateModule(const ir::RuleSet& rules, llvm::LLVMContext& context,
+                                             const std::string& prefix,
+                                             std::vector<CompiledRoot>& roots);
+
+// Whether the node (and everything under it) can be compiled.
+bool Compilable(const ir::RuleSet& rules, const ir::Node& node);
+
+}  // namespace kijun::engine::jit

@@ -1,0 +1,83 @@
+#include "engine/jit/frame_storage.h"
+
+namespace kijun::engine::jit {
+
+namespace {
+
+void Encode(const Value& v, double& lo, double& hi, uint8_t& truth) {
+  lo = v.number.lo;
+  hi = v.number.hi;
+  truth = static_cast<uint8_t>(v.truth);
+}
+
+}  // namespace
+
+void FrameStorage::SetItems(const ir::RuleSet& rules, const BoundForm& bound,
+                            const FormInput& form) {
+  size_t n = rules.items.size();
+  item_lo_.assign(n, 0);
+  item_hi_.assign(n, 0);
+  item_truth_.assign(n, 2);
+  element_start_.assign(n, -1);
+  element_lo_.clear();
+  element_hi_.clear();
+  element_truth_.clear();
+  for (size_t slot = 0; slot < n; ++slot) {
+    const Value& v = bound.values[slot];
+    Encode(v, item_lo_[slot], item_hi_[slot], item_truth_[slot]);
+    if (rules.items[slot].schema.kind == ir::ItemKind::kList) {
+      element_start_[slot] = static_cast<int32_t>(element_lo_.size());
+      for (const auto& e : v.list) {
+        double lo = 0, hi = 0;
+        uint8_t truth = 2;
+        Encode(e, lo, hi, truth);
+        element_lo_.push_back(lo);
+        element_hi_.push_back(hi);
+        element_truth_.push_back(truth);
+      }
+    }
+  }
+  calc_lo_.assign(rules.calcs.size(), 0);
+  calc_hi_.assign(rules.calcs.size(), 0);
+  calc_truth_.assign(rules.calcs.size(), 2);
+  class_level_.assign(rules.classifications.size(), -1);
+  class_candidates_.assign(rules.classifications.size(), 0);
+  class_qualifies_.assign(rules.classifications.size(), 2);
+  group_entries_ = bound.group_entries;
+  frame_.form_date = form.date ? static_cast<double>(*form.date) : 0;
+  frame_.form_date_known = form.date ? 1 : 0;
+  errors_.clear();
+  Point();
+}
+
+void FrameStorage::SetCalc(int slot, const Value& value) {
+  Encode(value, calc_lo_[size_t(slot)], calc_hi_[size_t(slot)], calc_truth_[size_t(slot)]);
+}
+
+void FrameStorage::SetClassification(int slot, const ClassificationResult& result) {
+  class_level_[size_t(slot)] = result.level;
+  uint64_t bits = 0;
+  for (int k : result.candidates) bits |= uint64_t{1} << k;
+  class_candidates_[size_t(slot)] = bits;
+  class_qualifies_[size_t(slot)] = static_cast<uint8_t>(result.qualifies);
+}
+
+void FrameStorage::Point() {
+  frame_.item_lo = item_lo_.data();
+  frame_.item_hi = item_hi_.data();
+  frame_.item_truth = item_truth_.data();
+  frame_.element_lo = element_lo_.data();
+  frame_.element_hi = element_hi_.data();
+  frame_.element_truth = element_truth_.data();
+  frame_.element_start = element_start_.data();
+  frame_.calc_lo = calc_lo_.data();
+  frame_.calc_hi = calc_hi_.data();
+  frame_.calc_truth = calc_truth_.data();
+  frame_.class_level = class_level_.data();
+  frame_.class_candidates = class_candidates_.data();
+  frame_.class_qualifies = class_qualifies_.data();
+  frame_.group_entries = group_entries_.data();
+  frame_.errors = &errors_;
+}
+
+}  // namespace kijun::engine::jit

@@ -1,0 +1,48 @@
+#pragma once
+
+#include <vector>
+
+#include "engine/form_binding.h"
+#include "engine/ir.h"
+#include "engine/jit/native_frame.h"
+#include "engine/judgment.h"
+
+namespace kijun::engine::jit {
+
+// The arrays a NativeFrame points into, filled from a bound form and the
+// values decided so far. Not copyable (the frame points into it).
+class FrameStorage {
+ public:
+  FrameStorage() = default;
+  FrameStorage(const FrameStorage&) = delete;
+  FrameStorage& operator=(const FrameStorage&) = delete;
+
+  // Lays out the items of `bound` for `rules`.
+  void SetItems(const ir::RuleSet& rules, const BoundForm& bound, const FormInput& form);
+  // Sets calculated value `slot`.
+  void SetCalc(int slot, const Value& value);
+  // Sets the decision of classification `slot`.
+  void SetClassification(int slot, const ClassificationResult& result);
+
+  const NativeFrame& frame() const { return frame_; }
+  std::vector<NativeError>& errors() { return errors_; }
+
+ private:
+  void Point();
+
+  std::vector<double> item_lo_, item_hi_;
+  std::vector<uint8_t> item_truth_;
+  std::vector<double> element_lo_, element_hi_;
+  std::vector<uint8_t> element_truth_;
+  std::vector<int32_t> element_start_;
+  std::vector<double> calc_lo_, calc_hi_;
+  std::vector<uint8_t> calc_truth_;
+  std::vector<int32_t> class_level_;
+  std::vector<uint64_t> class_candidates_;
+  std::vector<uint8_t> class_qualifies_;
+  std::vector<int64_t> group_entries_;
+  std::vector<NativeError> errors_;
+  NativeFrame frame_;
+};
+
+}  // namespace kijun::engine::jit

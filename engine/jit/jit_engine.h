@@ -1,0 +1,66 @@
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "engine/ir.h"
+#include "engine/jit/codegen.h"
+#include "engine/jit/native_frame.h"
+
+namespace kijun::engine::jit {
+
+// A disease version compiled to machine code: one function per rule that
+// could be compiled (see Compilable), looked up by what it computes. Owns its
+// code: destroying it removes the code from the JIT (its ResourceTracker).
+class NativeRuleSet {
+ public:
+  ~NativeRuleSet();
+  NativeRuleSet(const NativeRuleSet&) = delete;
+  NativeRuleSet& operator=(const NativeRuleSet&) = delete;
+
+  // The compiled function of calculation `slot`, or null when it runs on
+  // the interpreter.
+  NativeFunction Calc(int slot) const { return calcs_[size_t(slot)]; }
+  NativeFunction Level(int classification, int level) const {
+    return levels_[size_t(classification)][size_t(level)];
+  }
+  NativeFunction Check(int index) const { return checks_[size_t(index)]; }
+  // How many rules were compiled, of how many.
+  int compiled() const { return compiled_; }
+  int total() const { return total_; }
+
+ private:
+  friend class JitEngine;
+  NativeRuleSet() = default;
+  struct Tracker;
+  std::unique_ptr<Tracker> tracker_;
+  std::vector<NativeFunction> calcs_;
+  std::vector<std::vector<NativeFunction>> levels_;
+  std::vector<NativeFunction> checks_;
+  int compiled_ = 0;
+  int total_ = 0;
+};
+
+// The process's one LLVM ORC LLJIT. Thread-safe: Compile may be called from
+// several threads; the compiled functions may run on any thread.
+class JitEngine {
+ public:
+  // The shared engine, created on first use; null (with `error` set) when
+  // LLVM cannot target this machine.
+  static JitEngine* Get(std::string* error = nullptr);
+
+  // Compiles `rules`. On failure returns null and sets `error`; the rules can
+  // still run on the interpreter.
+  std::unique_ptr<NativeRuleSet> Compile(const ir::RuleSet& rules, std::string& error);
+
+  ~JitEngine();
+
+ private:
+  JitEngine();
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace kijun::engine::jit

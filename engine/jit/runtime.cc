@@ -1,0 +1,86 @@
+#include "engine/jit/runtime.h"
+
+#include "dsl/calendar.h"
+#include "engine/interval_math.h"
+
+using kijun::engine::Number;
+using kijun::engine::RuntimeError;
+using kijun::engine::jit::NativeFrame;
+using kijun::engine::jit::NativeValue;
+
+namespace {
+
+void Store(Number n, NativeValue* out) {
+  out->lo = n.lo;
+  out->hi = n.hi;
+  out->truth = 2;
+}
+
+void Record(const NativeFrame* frame, RuntimeError error, double a, double b) {
+  if (error == RuntimeError::kNone || frame->errors == nullptr) return;
+  frame->errors->push_back({static_cast<int32_t>(error), a, b});
+}
+
+}  // namespace
+
+extern "C" {
+
+void kijun_rt_mul(double a_lo, double a_hi, double b_lo, double b_hi, NativeValue* out) {
+  Store(kijun::engine::Multiply({a_lo, a_hi}, {b_lo, b_hi}), out);
+}
+
+void kijun_rt_div(const NativeFrame* frame, double a_lo, double a_hi, double b_lo, double b_hi,
+                  NativeValue* out) {
+  RuntimeError error = RuntimeError::kNone;
+  Store(kijun::engine::Divide({a_lo, a_hi}, {b_lo, b_hi}, error), out);
+  Record(frame, error, 0, 0);
+}
+
+void kijun_rt_pow(const NativeFrame* frame, double a_lo, double a_hi, double b_lo, double b_hi,
+                  NativeValue* out) {
+  RuntimeError error = RuntimeError::kNone;
+  Store(kijun::engine::Power({a_lo, a_hi}, {b_lo, b_hi}, error), out);
+  Record(frame, error, a_lo, b_lo);
+}
+
+void kijun_rt_error(const NativeFrame* frame, int32_t code, double a, double b) {
+  Record(frame, static_cast<RuntimeError>(code), a, b);
+}
+
+double kijun_rt_round(double value, int32_t places) {
+  return kijun::engine::RoundHalfAway(value, places);
+}
+
+double kijun_rt_age(double birth, double at) {
+  return static_cast<double>(
+      kijun::dsl::CompletedYears(static_cast<int64_t>(birth), static_cast<int64_t>(at)));
+}
+
+double kijun_rt_months(double from, double to) {
+  return static_cast<double>(
+      kijun::dsl::CompletedMonths(static_cast<int64_t>(from), static_cast<int64_t>(to)));
+}
+
+double kijun_rt_year_month(double days) {
+  return static_cast<double>(kijun::dsl::YearMonthOfDate(static_cast<int64_t>(days)));
+}
+}
+
+namespace kijun::engine::jit {
+
+const RuntimeSymbol* RuntimeSymbols(int& count) {
+  static const RuntimeSymbol kSymbols[] = {
+      {"kijun_rt_mul", reinterpret_cast<void*>(&kijun_rt_mul)},
+      {"kijun_rt_div", reinterpret_cast<void*>(&kijun_rt_div)},
+      {"kijun_rt_pow", reinterpret_cast<void*>(&kijun_rt_pow)},
+      {"kijun_rt_error", reinterpret_cast<void*>(&kijun_rt_error)},
+      {"kijun_rt_round", reinterpret_cast<void*>(&kijun_rt_round)},
+      {"kijun_rt_age", reinterpret_cast<void*>(&kijun_rt_age)},
+      {"kijun_rt_months", reinterpret_cast<void*>(&kijun_rt_months)},
+      {"kijun_rt_year_month", reinterpret_cast<void*>(&kijun_rt_year_month)},
+  };
+  count = static_cast<int>(sizeof kSymbols / sizeof kSymbols[0]);
+  return kSymbols;
+}
+
+}  // namespace kijun::engine::jit

@@ -1,0 +1,35 @@
+#pragma once
+
+// Functions compiled rule code calls for the operations that share their
+// exact arithmetic with the interpreter (engine/interval_math.h) or need the
+// calendar. Plain C ABI; registered in the JIT by absolute address.
+
+#include <cstdint>
+
+#include "engine/jit/native_frame.h"
+
+extern "C" {
+
+void kijun_rt_mul(double a_lo, double a_hi, double b_lo, double b_hi,
+                  kijun::engine::jit::NativeValue* out);
+void kijun_rt_div(const kijun::engine::jit::NativeFrame* frame, double a_lo, double a_hi,
+                  double b_lo, double b_hi, kijun::engine::jit::NativeValue* out);
+void kijun_rt_pow(const kijun::engine::jit::NativeFrame* frame, double a_lo, double a_hi,
+                  double b_lo, double b_hi, kijun::engine::jit::NativeValue* out);
+void kijun_rt_error(const kijun::engine::jit::NativeFrame* frame, int32_t code, double a, double b);
+double kijun_rt_round(double value, int32_t places);
+double kijun_rt_age(double birth, double at);
+double kijun_rt_months(double from, double to);
+double kijun_rt_year_month(double days);
+}
+
+namespace kijun::engine::jit {
+
+// Name and address of every runtime function, for the JIT's symbol table.
+struct RuntimeSymbol {
+  const char* name;
+  void* address;
+};
+const RuntimeSymbol* RuntimeSymbols(int& count);
+
+}  // namespace kijun::engine::jit
