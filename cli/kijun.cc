@@ -19,6 +19,7 @@
 #include "dsl/pass.h"
 #include "engine/interpreter.h"
 #include "engine/ir_dump.h"
+#include "engine/jit/differential.h"
 #include "engine/judgment_render.h"
 #include "engine/lower_to_ir.h"
 #include "engine/rule_tests.h"
@@ -39,6 +40,9 @@ usage:
                                            explain one form's judgment ('-' reads stdin)
   kijun fmt [--check] FILE...              rewrite files in the canonical layout
   kijun catalog [--rules DIR] [--list]     coverage of diseases/catalog.tsv by the rule files
+  kijun difftest [--forms N] [--seed S] PATH...
+                                           judge N random forms per rule file with both
+                                           engines and compare the whole results
   kijun dump --after=PASS FILE             show the tree after a pass
                                            (parse, resolve_names, check_cycles, check_types,
                                             check_levels, check_unused, lower_to_ir)
@@ -78,6 +82,20 @@ Args ParseArgs(int argc, char** argv, int from, const std::vector<std::string>& 
 }
 
 // Prints each distinct diagnostic once: a module imported by several files
+// --engine jit|interp (jit by default); false with a message when unknown.
+bool EngineOf(const Args& args, Engine& engine) {
+  std::string name = args.Get("engine", "jit");
+  if (name == "jit") {
+    engine = Engine::kJit;
+  } else if (name == "interp") {
+    engine = Engine::kInterpreter;
+  } else {
+    std::cerr << "kijun: --engine は jit か interp です / --engine must be jit or interp\n";
+    return false;
+  }
+  return true;
+}
+
 // is checked with each of them.
 void PrintDiagnostics(const dsl::Diagnostics& diagnostics) {
   std::set<std::string> seen;
@@ -107,6 +125,8 @@ int Check(const Args& args) {
 }
 
 int Test(const Args& args) {
+  Engine engine = Engine::kJit;
+  if (!EngineOf(args, engine)) return 2;
   if (args.positional.empty()) {
     std::cerr << "kijun test: ファイルかフォルダを指定してください / give files or folders\n";
     return 2;
@@ -121,7 +141,13 @@ int Test(const Args& args) {
       ++broken;
       continue;
     }
-    engine::RuleTestReport report = engine::RunRuleTests(*file.program, *file.rules);
+    std::unique_ptr<engine::jit::NativeRuleSet> native;
+    std::unique_ptr<engine::jit::NativeJudge> judge;
+    if (engine == Engine::kJit) {
+      native = CompileNative(*file.rules);
+      if (native) judge = std::make_unique<engine::jit::NativeJudge>(*file.rules, *native);
+    }
+    engine::RuleTestReport report = engine::RunRuleTests(*file.program, *file.rules, judge.get());
     for (const auto& f : report.failures) {
       std::cout << f.where << ": FAIL 「" << f.test << "」\n    expected: " << f.expected
                 << "\n    actual:   " << f.actual << '\n';
@@ -178,9 +204,10 @@ nlohmann::ordered_json ErrorResult(size_t line, const std::string& id, const std
   return out;
 }
 
-bool LoadLibrary(const std::string& folder, RuleLibrary& library, dsl::SourceManager& sources) {
+bool LoadLibrary(const std::string& folder, RuleLibrary& library, dsl::SourceManager& sources,
+                 Engine engine) {
   dsl::Diagnostics diagnostics;
-  library.Load(folder, sources, diagnostics);
+  library.Load(folder, sources, diagnostics, engine);
   if (diagnostics.HasErrors()) {
     PrintDiagnostics(diagnostics);
     std::cerr
@@ -202,7 +229,9 @@ int Judge(const Args& args) {
   }
   dsl::SourceManager sources;
   RuleLibrary library;
-  if (!LoadLibrary(args.Get("rules", "diseases"), library, sources)) return 2;
+  Engine engine = Engine::kJit;
+  if (!EngineOf(args, engine)) return 2;
+  if (!LoadLibrary(args.Get("rules", "diseases"), library, sources, engine)) return 2;
   std::ifstream in_file;
   std::istream* in = &std::cin;
   if (args.Get("in") != "-") {
@@ -254,7 +283,8 @@ int Judge(const Args& args) {
       continue;
     }
     auto items = line.find("items");
-    engine::Judgment j = engine::Judge(*rules, form, items == line.end() ? json(nullptr) : *items);
+    engine::Judgment j = engine::Judge(*rules, form, items == line.end() ? json(nullptr) : *items,
+                                       library.Compiled(rules));
     *out << engine::JudgmentToJson(*rules, j).dump(-1, ' ', false) << '\n';
     ++judged;
     if (progress && line_number % 1000 == 0)
@@ -273,7 +303,9 @@ int Explain(const Args& args) {
   }
   dsl::SourceManager sources;
   RuleLibrary library;
-  if (!LoadLibrary(args.Get("rules", "diseases"), library, sources)) return 2;
+  Engine engine = Engine::kJit;
+  if (!EngineOf(args, engine)) return 2;
+  if (!LoadLibrary(args.Get("rules", "diseases"), library, sources, engine)) return 2;
   std::ifstream file;
   std::istream* in = &std::cin;
   if (args.positional[0] != "-") {
@@ -301,8 +333,8 @@ int Explain(const Args& args) {
     return 1;
   }
   auto items = form_json.find("items");
-  engine::Judgment j =
-      engine::Judge(*rules, form, items == form_json.end() ? json(nullptr) : *items);
+  engine::Judgment j = engine::Judge(
+      *rules, form, items == form_json.end() ? json(nullptr) : *items, library.Compiled(rules));
   std::cout << engine::ExplainText(*rules, j, args.Get("lang", "ja"));
   return 0;
 }
@@ -332,6 +364,46 @@ int Dump(const Args& args) {
     std::cout << dsl::DumpProgram(*program);
   }
   return 0;
+}
+
+int DiffTest(const Args& args) {
+  if (args.positional.empty()) {
+    std::cerr << "kijun difftest: ファイルかフォルダを指定してください / give files or folders\n";
+    return 2;
+  }
+  int forms = std::atoi(args.Get("forms", "10000").c_str());
+  uint64_t seed = std::strtoull(args.Get("seed", "1").c_str(), nullptr, 10);
+  if (forms <= 0) {
+    std::cerr << "kijun difftest: --forms は 1 以上 / --forms must be at least 1\n";
+    return 2;
+  }
+  dsl::SourceManager sources;
+  dsl::Diagnostics diagnostics;
+  int differing = 0;
+  long total = 0;
+  for (const auto& path : FindRuleFiles(args.positional)) {
+    CompiledRuleFile file = CompileRuleFile(path, sources, diagnostics);
+    if (!file.rules) continue;
+    auto native = CompileNative(*file.rules);
+    if (!native) {
+      ++differing;
+      continue;
+    }
+    engine::jit::Difference d = engine::jit::CompareEngines(*file.rules, *native, forms, seed);
+    total += d.forms;
+    if (d.found) {
+      ++differing;
+      std::cout << path << ": 不一致 / DIFFERENT on " << d.minimal_items.dump() << " (variant '"
+                << d.variant << "')\n  interp: " << d.interpreter << "\n  jit:    " << d.jit
+                << '\n';
+    } else {
+      std::cout << path << ": " << d.forms << " forms identical (" << native->compiled() << "/"
+                << native->total() << " rules compiled)\n";
+    }
+  }
+  PrintDiagnostics(diagnostics);
+  std::cout << total << " forms compared, " << differing << " files differ\n";
+  return differing > 0 || diagnostics.HasErrors() ? 1 : 0;
 }
 
 int Fmt(const Args& args) {
@@ -385,6 +457,7 @@ int main(int argc, char** argv) {
   if (command == "explain") return Explain(args);
   if (command == "dump") return Dump(args);
   if (command == "fmt") return Fmt(args);
+  if (command == "difftest") return DiffTest(args);
   if (command == "catalog") return RunCatalog(args.Get("rules", "diseases"), args.Has("list"));
   std::cerr << "kijun: 知らないコマンド「" << command << "」/ unknown command\n" << kUsage;
   return 2;

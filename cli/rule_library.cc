@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <iostream>
 
 #include "dsl/pass.h"
 #include "engine/lower_to_ir.h"
@@ -40,8 +41,21 @@ CompiledRuleFile CompileRuleFile(const std::string& path, dsl::SourceManager& so
   return out;
 }
 
+std::unique_ptr<engine::jit::NativeRuleSet> CompileNative(const engine::ir::RuleSet& rules) {
+  std::string error;
+  engine::jit::JitEngine* jit = engine::jit::JitEngine::Get(&error);
+  std::unique_ptr<engine::jit::NativeRuleSet> native;
+  if (jit != nullptr) native = jit->Compile(rules, error);
+  if (native == nullptr) {
+    std::cerr << "kijun: 「" << rules.DiseaseKey()
+              << "」は JIT でコンパイルできないためインタプリタで判定します / "
+              << "JIT compilation failed, using the interpreter: " << error << '\n';
+  }
+  return native;
+}
+
 void RuleLibrary::Load(const std::string& folder, dsl::SourceManager& sources,
-                       dsl::Diagnostics& diagnostics) {
+                       dsl::Diagnostics& diagnostics, Engine engine) {
   for (const auto& path : FindRuleFiles({folder})) {
     dsl::Diagnostics own;
     CompiledRuleFile file = CompileRuleFile(path, sources, own);
@@ -50,8 +64,13 @@ void RuleLibrary::Load(const std::string& folder, dsl::SourceManager& sources,
         diagnostics.Error(d.where, d.code, d.message_ja, d.message_en, d.hint_ja, d.hint_en);
       }
     }
-    if (file.rules && !file.rules->is_module && !own.HasErrors())
-      rules_.push_back(std::move(*file.rules));
+    if (file.rules && !file.rules->is_module && !own.HasErrors()) {
+      rules_.push_back(std::make_unique<engine::ir::RuleSet>(std::move(*file.rules)));
+      native_.push_back(engine == Engine::kJit ? CompileNative(*rules_.back()) : nullptr);
+      judges_.push_back(native_.back() ? std::make_unique<engine::jit::NativeJudge>(*rules_.back(),
+                                                                                    *native_.back())
+                                       : nullptr);
+    }
   }
 }
 
@@ -59,12 +78,19 @@ const engine::ir::RuleSet* RuleLibrary::Find(const std::string& disease,
                                              std::optional<int64_t> date) const {
   const engine::ir::RuleSet* best = nullptr;
   for (const auto& r : rules_) {
-    if (r.DiseaseKey() != disease) continue;
-    int64_t effective = r.effective.value_or(INT64_MIN);
+    if (r->DiseaseKey() != disease) continue;
+    int64_t effective = r->effective.value_or(INT64_MIN);
     if (date && effective > *date) continue;
-    if (best == nullptr || effective > best->effective.value_or(INT64_MIN)) best = &r;
+    if (best == nullptr || effective > best->effective.value_or(INT64_MIN)) best = r.get();
   }
   return best;
+}
+
+engine::CompiledRules* RuleLibrary::Compiled(const engine::ir::RuleSet* rules) {
+  for (size_t i = 0; i < rules_.size(); ++i) {
+    if (rules_[i].get() == rules) return judges_[i].get();
+  }
+  return nullptr;
 }
 
 }  // namespace kijun::cli

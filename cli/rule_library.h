@@ -7,7 +7,10 @@
 
 #include "dsl/diagnostic.h"
 #include "dsl/program.h"
+#include "engine/compiled_rules.h"
 #include "engine/ir.h"
+#include "engine/jit/jit_engine.h"
+#include "engine/jit/native_judge.h"
 
 namespace kijun::cli {
 
@@ -25,12 +28,26 @@ std::vector<std::string> FindRuleFiles(const std::vector<std::string>& paths);
 CompiledRuleFile CompileRuleFile(const std::string& path, dsl::SourceManager& sources,
                                  dsl::Diagnostics& diagnostics);
 
+// Which executor judges: the JIT (native code, the default) or the reference
+// interpreter.
+enum class Engine { kJit, kInterpreter };
+
+// Compiles `rules` with the JIT. Returns null, after a warning on stderr,
+// when the JIT cannot compile them: they then run on the interpreter, and
+// other diseases are not affected.
+std::unique_ptr<engine::jit::NativeRuleSet> CompileNative(const engine::ir::RuleSet& rules);
+
 // The diseases of a rules folder, by key and effective date.
 class RuleLibrary {
  public:
   // Compiles every disease file under `folder`; files with errors are left
   // out and their diagnostics kept in `diagnostics`.
-  void Load(const std::string& folder, dsl::SourceManager& sources, dsl::Diagnostics& diagnostics);
+  void Load(const std::string& folder, dsl::SourceManager& sources, dsl::Diagnostics& diagnostics,
+            Engine engine = Engine::kInterpreter);
+
+  // The native code of `rules` for the interpreter to use, or null.
+  // Thread-hostile (one frame per rule set).
+  engine::CompiledRules* Compiled(const engine::ir::RuleSet* rules);
 
   // The version of `disease` ("指定難病/6") in force on `date` (days since
   // 1970-01-01): the latest effective-from not after it. Without a date, the
@@ -40,7 +57,9 @@ class RuleLibrary {
   size_t size() const { return rules_.size(); }
 
  private:
-  std::vector<engine::ir::RuleSet> rules_;
+  std::vector<std::unique_ptr<engine::ir::RuleSet>> rules_;
+  std::vector<std::unique_ptr<engine::jit::NativeRuleSet>> native_;
+  std::vector<std::unique_ptr<engine::jit::NativeJudge>> judges_;
 };
 
 }  // namespace kijun::cli

@@ -14,7 +14,8 @@ namespace {
 
 class Evaluator {
  public:
-  Evaluator(const ir::RuleSet& rules, Judgment& out) : rules_(rules), out_(out) {}
+  Evaluator(const ir::RuleSet& rules, Judgment& out, CompiledRules* compiled)
+      : rules_(rules), out_(out), compiled_(compiled) {}
 
   void Run(const BoundForm& bound, const FormInput& form) {
     form_ = &form;
@@ -22,26 +23,44 @@ class Evaluator {
     states_ = &bound.states;
     groups_ = &bound.group_entries;
     out_.messages.insert(out_.messages.end(), bound.messages.begin(), bound.messages.end());
+    if (compiled_ != nullptr) compiled_->Begin(bound, form);
 
     calcs_.clear();
-    for (const auto& calc : rules_.calcs) {
+    for (size_t slot = 0; slot < rules_.calcs.size(); ++slot) {
+      const ir::Calc& calc = rules_.calcs[slot];
       owner_ = &calc.name;
-      Value v = Eval(calc.expr);
+      Value v;
+      raised_.clear();
+      if (compiled_ != nullptr && compiled_->Calc(int(slot), v, raised_)) {
+        ReportRaised();
+      } else {
+        v = Eval(calc.expr);
+      }
       if (v.kind == ir::ValueKind::kNumber && calc.places >= 0) {
         v.number = {RoundHalfAway(v.number.lo, calc.places),
                     RoundHalfAway(v.number.hi, calc.places)};
       }
       calcs_.push_back(v);
       out_.calcs.push_back({calc.name, v});
+      if (compiled_ != nullptr) compiled_->CalcDone(int(slot), v);
     }
-    for (const auto& c : rules_.classifications) {
+    for (size_t k = 0; k < rules_.classifications.size(); ++k) {
+      const ir::Classification& c = rules_.classifications[k];
       owner_ = &c.name;
-      out_.classifications.push_back(Decide(c));
+      out_.classifications.push_back(Decide(c, int(k)));
+      if (compiled_ != nullptr) compiled_->ClassificationDone(int(k), out_.classifications.back());
     }
     Requirements(form);
-    for (const auto& check : rules_.checks) {
+    for (size_t i = 0; i < rules_.checks.size(); ++i) {
+      const ir::Check& check = rules_.checks[i];
       owner_ = &check.name;
-      Truth holds = Eval(check.condition).truth;
+      Truth holds = Truth::kUnknown;
+      raised_.clear();
+      if (compiled_ != nullptr && compiled_->Check(int(i), holds, raised_)) {
+        ReportRaised();
+      } else {
+        holds = Eval(check.condition).truth;
+      }
       if (holds == Truth::kFalse) {
         out_.messages.push_back({check.is_error, MessageSource::kCheck, check.name,
                                  check.message_ja, check.message_en});
@@ -69,8 +88,9 @@ class Evaluator {
           item.required && (item.required_variants.empty() ||
                             std::find(item.required_variants.begin(), item.required_variants.end(),
                                       form.variant) != item.required_variants.end());
-      std::string title =
-          item.label.empty() ? "「" + item.name + "」" : "「" + item.name + " " + item.label + "」";
+      std::string title = item.label.empty() || item.label == item.name
+                              ? "「" + item.name + "」"
+                              : "「" + item.name + " " + item.label + "」";
       if (asked == Truth::kTrue && required_here && !answered) {
         out_.messages.push_back({true, MessageSource::kItem, item.name,
                                  "必須項目" + title + "が未記入です",
@@ -85,18 +105,24 @@ class Evaluator {
 
   // ------------------------------------------------------------ classification
 
-  ClassificationResult Decide(const ir::Classification& c) {
+  ClassificationResult Decide(const ir::Classification& c, int index) {
     ClassificationResult r;
     r.kind = c.kind;
     r.name = c.name;
     r.label = c.label;
     std::vector<Truth> results;
-    for (const auto& level : c.levels) {
+    for (size_t l = 0; l < c.levels.size(); ++l) {
+      const ir::Level& level = c.levels[l];
       LevelTrace trace;
       trace.name = level.name;
       trace.label = level.label;
       if (level.condition) {
-        trace.result = Eval(*level.condition).truth;
+        raised_.clear();
+        if (compiled_ != nullptr && compiled_->Level(index, int(l), trace.result, raised_)) {
+          ReportRaised();
+        } else {
+          trace.result = Eval(*level.condition).truth;
+        }
         trace.condition = level.condition->text;
         trace.clauses = Clauses(*level.condition);
       } else {
@@ -525,6 +551,10 @@ class Evaluator {
     return a;
   }
 
+  void ReportRaised() {
+    for (const auto& e : raised_) Report(e.error, e.a, e.b);
+  }
+
   void Report(engine::RuntimeError error, double a, double b) {
     if (error == engine::RuntimeError::kNone) return;
     std::string ja, en;
@@ -594,6 +624,8 @@ class Evaluator {
 
   const ir::RuleSet& rules_;
   Judgment& out_;
+  CompiledRules* compiled_ = nullptr;
+  std::vector<RaisedError> raised_;
   const FormInput* form_ = nullptr;
   const std::vector<Value>* items_ = nullptr;
   const std::vector<AnswerState>* states_ = nullptr;
@@ -606,7 +638,8 @@ class Evaluator {
 
 }  // namespace
 
-Judgment Judge(const ir::RuleSet& rules, const FormInput& form, const nlohmann::json& items) {
+Judgment Judge(const ir::RuleSet& rules, const FormInput& form, const nlohmann::json& items,
+               CompiledRules* compiled) {
   Judgment out;
   out.id = form.id;
   out.disease = rules.DiseaseKey();
@@ -624,7 +657,7 @@ Judgment Judge(const ir::RuleSet& rules, const FormInput& form, const nlohmann::
                             "unknown form variant '" + form.variant + "' (" + known + ")"});
   }
   BoundForm bound = BindForm(rules, items);
-  Evaluator(rules, out).Run(bound, form);
+  Evaluator(rules, out, compiled).Run(bound, form);
   return out;
 }
 

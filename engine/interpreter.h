@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/compiled_rules.h"
 #include "engine/ir.h"
 #include "engine/judgment.h"
 
@@ -14,6 +15,10 @@ namespace kijun::engine {
 // Order of work: bind and validate the answers, calculate (in dependency
 // order), decide the classifications (in the order written), then the
 // required / asked-when rules and the checks.
-Judgment Judge(const ir::RuleSet& rules, const FormInput& form, const nlohmann::json& items);
+//
+// With `compiled` (the JIT's native code for `rules`), compiled rules run
+// natively and the rest here; the result is the same byte for byte.
+Judgment Judge(const ir::RuleSet& rules, const FormInput& form, const nlohmann::json& items,
+               CompiledRules* compiled = nullptr);
 
 }  // namespace kijun::engine

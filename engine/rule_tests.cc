@@ -148,7 +148,8 @@ bool Holds(const ast::Expectation& x, const ir::RuleSet& rules, const Judgment& 
 
 }  // namespace
 
-RuleTestReport RunRuleTests(const dsl::Program& program, const ir::RuleSet& rules) {
+RuleTestReport RunRuleTests(const dsl::Program& program, const ir::RuleSet& rules,
+                            CompiledRules* compiled) {
   RuleTestReport report;
   for (const auto& test : program.main->tests) {
     json items = json::object();
@@ -157,7 +158,7 @@ RuleTestReport RunRuleTests(const dsl::Program& program, const ir::RuleSet& rule
     form.id = test.name;
     form.variant = test.variant;
     form.date = test.date;
-    Judgment j = Judge(rules, form, items);
+    Judgment j = Judge(rules, form, items, compiled);
     bool ok = true;
     for (const auto& x : test.expectations) {
       std::string expected, actual;

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "dsl/program.h"
+#include "engine/compiled_rules.h"
 #include "engine/ir.h"
 
 namespace kijun::engine {
@@ -24,6 +25,8 @@ struct RuleTestReport {
 // Runs the example patients written in the program's main file against
 // `rules` (the lowered form of the same program) and compares every
 // expectation. A test passes when all its expectations hold.
-RuleTestReport RunRuleTests(const dsl::Program& program, const ir::RuleSet& rules);
+// With `compiled`, the rules run on the JIT's native code.
+RuleTestReport RunRuleTests(const dsl::Program& program, const ir::RuleSet& rules,
+                            CompiledRules* compiled = nullptr);
 
 }  // namespace kijun::engine

@@ -82,7 +82,13 @@ bool Value::known() const {
 
 double RoundHalfAway(double value, int places) {
   double scale = std::pow(10.0, places);
-  return std::round(value * scale) / scale;
+  double scaled = value * scale;
+  // Binary doubles cannot hold most decimal halves exactly (48.0 / 1.6^2 is
+  // 18.7499999…), so first snap to a millionth of the last place: a value
+  // that close to a half is taken as the half the physician computed.
+  double snapped = std::round(scaled * 1e6) / 1e6;
+  if (!std::isfinite(snapped)) snapped = scaled;
+  return std::round(snapped) / scale;
 }
 
 std::string FormatNumber(double value) {

@@ -49,7 +49,9 @@ struct Value {
   bool known() const;
 };
 
-// Rounds half away from zero to `places` decimal places (四捨五入).
+// Rounds half away from zero to `places` decimal places (四捨五入). Values
+// within a millionth of the last place of a half count as that half, so
+// binary noise (48.0 / 1.6² = 18.7499999…) rounds as the decimal would.
 double RoundHalfAway(double value, int places);
 
 // Shortest text that reads back as the same double; integers without ".0".

@@ -8,6 +8,7 @@
 
 #include <atomic>
 
+#include "engine/jit/codegen.h"
 #include "engine/jit/runtime.h"
 
 namespace kijun::engine::jit {

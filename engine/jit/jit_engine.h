@@ -6,7 +6,6 @@
 #include <vector>
 
 #include "engine/ir.h"
-#include "engine/jit/codegen.h"
 #include "engine/jit/native_frame.h"
 
 namespace kijun::engine::jit {

@@ -55,6 +55,8 @@ calc 差 : decimal(1) = abs(体重 - 60)
   EXPECT_EQ(Calc(j, "二倍"), 111.13);  // 111 + 0.125, half away from zero
   EXPECT_EQ(Calc(j, "切り捨て"), 55);
   EXPECT_EQ(Calc(j, "差"), 4.5);
+  // 48.0 / 1.6² is 18.75 in decimals but 18.7499999… in binary: 四捨五入 gives 18.8.
+  EXPECT_EQ(Calc(Judge({{"身長", 160.0}, {"体重", 48.0}}), "BMI"), 18.8);
 }
 
 TEST_F(Interpreter, DivisionByZeroIsACheckErrorNotNaN) {

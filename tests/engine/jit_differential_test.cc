@@ -10,8 +10,11 @@
 
 #include "engine/form_binding.h"
 #include "engine/interval_math.h"
+#include "engine/jit/differential.h"
 #include "engine/jit/frame_storage.h"
 #include "engine/jit/jit_engine.h"
+#include "engine/jit/native_judge.h"
+#include "engine/judgment_render.h"
 #include "engine/random_forms.h"
 #include "tests/test_support.h"
 
@@ -22,6 +25,9 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 constexpr int kFormsPerFile = 2000;
+// Forms per rule file for the whole-judgment comparison (the issue asks for
+// at least 10,000 in CI).
+constexpr int kWholeForms = 10000;
 
 std::vector<std::string> RuleFiles() {
   std::vector<std::string> files;
@@ -137,6 +143,25 @@ TEST_P(JitDifferential, CompiledRulesMatchTheInterpreter) {
   EXPECT_GT(compared, 0);
   RecordProperty("compiled", native->compiled());
   RecordProperty("total", native->total());
+}
+
+// The whole judgment — values, messages, levels, explanation — through the
+// JIT path must be byte-identical to the interpreter's.
+TEST_P(JitDifferential, WholeJudgmentIsByteIdentical) {
+  dsl::SourceManager sources;
+  dsl::Diagnostics diagnostics;
+  auto program = dsl::LoadProgram(GetParam(), sources, diagnostics);
+  ASSERT_TRUE(dsl::RunFrontEnd(*program, diagnostics));
+  ir::RuleSet rules = LowerToIr(*program);
+  std::string error;
+  auto native = JitEngine::Get(&error)->Compile(rules, error);
+  ASSERT_NE(native, nullptr) << error;
+  Difference d =
+      CompareEngines(rules, *native, kWholeForms, std::hash<std::string>{}(GetParam()) + 11);
+  EXPECT_EQ(d.forms, kWholeForms);
+  EXPECT_FALSE(d.found) << GetParam() << ": the engines differ on the form (minimal) "
+                        << d.minimal_items.dump() << " variant '" << d.variant
+                        << "'\ninterpreter: " << d.interpreter << "\njit:         " << d.jit;
 }
 
 INSTANTIATE_TEST_SUITE_P(Diseases, JitDifferential, testing::ValuesIn(RuleFiles()),
