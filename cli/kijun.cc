@@ -20,6 +20,7 @@
 #include "engine/interpreter.h"
 #include "engine/ir_dump.h"
 #include "engine/jit/differential.h"
+#include "engine/random_forms.h"
 #include "engine/judgment_render.h"
 #include "engine/lower_to_ir.h"
 #include "engine/rule_tests.h"
@@ -40,6 +41,8 @@ usage:
                                            explain one form's judgment ('-' reads stdin)
   kijun fmt [--check] FILE...              rewrite files in the canonical layout
   kijun catalog [--rules DIR] [--list]     coverage of diseases/catalog.tsv by the rule files
+  kijun forms [--rules DIR] [--disease KEY] [--count N] [--seed S]
+                                           random forms of one disease as JSONL
   kijun difftest [--forms N] [--seed S] PATH...
                                            judge N random forms per rule file with both
                                            engines and compare the whole results
@@ -406,6 +409,31 @@ int DiffTest(const Args& args) {
   return differing > 0 || diagnostics.HasErrors() ? 1 : 0;
 }
 
+// Random forms of one disease as JSONL (for benchmarks and load tests).
+int Forms(const Args& args) {
+  dsl::SourceManager sources;
+  RuleLibrary library;
+  if (!LoadLibrary(args.Get("rules", "diseases"), library, sources, Engine::kInterpreter)) return 2;
+  const engine::ir::RuleSet* rules = library.Find(args.Get("disease", "指定難病/6"), std::nullopt);
+  if (rules == nullptr) {
+    std::cerr << "kijun forms: 疾病「" << args.Get("disease") << "」の規則がありません / no rules\n";
+    return 2;
+  }
+  int count = std::atoi(args.Get("count", "1000").c_str());
+  engine::RandomForms random(*rules, std::strtoull(args.Get("seed", "1").c_str(), nullptr, 10));
+  for (int i = 0; i < count; ++i) {
+    nlohmann::ordered_json line;
+    line["id"] = "F" + std::to_string(i + 1);
+    line["disease"] = rules->DiseaseKey();
+    std::string variant = random.Variant();
+    if (!variant.empty()) line["variant"] = variant;
+    line["date"] = dsl::FormatDate(19900 + i % 400);
+    line["items"] = random.Next();
+    std::cout << line.dump(-1, ' ', false) << '\n';
+  }
+  return 0;
+}
+
 int Fmt(const Args& args) {
   if (args.positional.empty()) {
     std::cerr << "kijun fmt: ファイルを指定してください / give files\n";
@@ -458,6 +486,7 @@ int main(int argc, char** argv) {
   if (command == "dump") return Dump(args);
   if (command == "fmt") return Fmt(args);
   if (command == "difftest") return DiffTest(args);
+  if (command == "forms") return Forms(args);
   if (command == "catalog") return RunCatalog(args.Get("rules", "diseases"), args.Has("list"));
   std::cerr << "kijun: 知らないコマンド「" << command << "」/ unknown command\n" << kUsage;
   return 2;

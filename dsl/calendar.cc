@@ -74,14 +74,14 @@ std::optional<int64_t> ParseYearMonth(std::string_view text) {
 
 std::string FormatDate(int64_t days) {
   Civil c = CivilFromDays(days);
-  char buffer[32];
+  char buffer[64];
   std::snprintf(buffer, sizeof buffer, "%04lld-%02lld-%02lld", static_cast<long long>(c.year),
                 static_cast<long long>(c.month), static_cast<long long>(c.day));
   return buffer;
 }
 
 std::string FormatYearMonth(int64_t months) {
-  char buffer[32];
+  char buffer[64];
   int64_t y = months / 12;
   int64_t m = months % 12 + 1;
   std::snprintf(buffer, sizeof buffer, "%04lld-%02lld", static_cast<long long>(y),

@@ -640,6 +640,11 @@ class Evaluator {
 
 Judgment Judge(const ir::RuleSet& rules, const FormInput& form, const nlohmann::json& items,
                CompiledRules* compiled) {
+  return Evaluate(rules, form, BindForm(rules, items), compiled);
+}
+
+Judgment Evaluate(const ir::RuleSet& rules, const FormInput& form, const BoundForm& bound,
+                  CompiledRules* compiled) {
   Judgment out;
   out.id = form.id;
   out.disease = rules.DiseaseKey();
@@ -656,7 +661,6 @@ Judgment Judge(const ir::RuleSet& rules, const FormInput& form, const nlohmann::
                             "様式の区分「" + form.variant + "」はありません (" + known + ")",
                             "unknown form variant '" + form.variant + "' (" + known + ")"});
   }
-  BoundForm bound = BindForm(rules, items);
   Evaluator(rules, out, compiled).Run(bound, form);
   return out;
 }

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/compiled_rules.h"
+#include "engine/form_binding.h"
 #include "engine/ir.h"
 #include "engine/judgment.h"
 
@@ -20,5 +21,10 @@ namespace kijun::engine {
 // natively and the rest here; the result is the same byte for byte.
 Judgment Judge(const ir::RuleSet& rules, const FormInput& form, const nlohmann::json& items,
                CompiledRules* compiled = nullptr);
+
+// The same for answers already bound (engine/form_binding.h): everything
+// after binding, for measuring evaluation alone.
+Judgment Evaluate(const ir::RuleSet& rules, const FormInput& form, const BoundForm& bound,
+                  CompiledRules* compiled = nullptr);
 
 }  // namespace kijun::engine
