@@ -97,7 +97,8 @@ BENCHMARK(BM_EvaluateHandwritten);
 
 void BM_CompileAllDiseases(benchmark::State& state) {
   std::vector<engine::ir::RuleSet> all;
-  for (const auto& entry : std::filesystem::recursive_directory_iterator(KIJUN_SOURCE_DIR "/diseases")) {
+  for (const auto& entry :
+       std::filesystem::recursive_directory_iterator(KIJUN_SOURCE_DIR "/diseases")) {
     if (entry.path().extension() == ".kijun") all.push_back(Load(entry.path().string()));
   }
   std::string error;
@@ -109,9 +110,9 @@ void BM_CompileAllDiseases(benchmark::State& state) {
     }
   }
   state.counters["files"] = double(all.size());
-  state.counters["ms_per_file"] = benchmark::Counter(double(all.size()) * 1e-3,
-                                                     benchmark::Counter::kIsIterationInvariantRate |
-                                                         benchmark::Counter::kInvert);
+  state.counters["ms_per_file"] =
+      benchmark::Counter(double(all.size()) * 1e-3, benchmark::Counter::kIsIterationInvariantRate |
+                                                        benchmark::Counter::kInvert);
 }
 BENCHMARK(BM_CompileAllDiseases)->Unit(benchmark::kMillisecond);
 

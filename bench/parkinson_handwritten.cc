@@ -44,7 +44,8 @@ int Decide(const uint8_t* levels, int n, uint32_t qualifying, uint8_t& qualifies
       break;
     }
   }
-  bool any = (candidates & qualifying) != 0, all = candidates != 0 && (candidates & ~qualifying) == 0;
+  bool any = (candidates & qualifying) != 0,
+       all = candidates != 0 && (candidates & ~qualifying) == 0;
   qualifies = candidates == 0 ? F : all ? T : any ? U : F;
   return -1;
 }
@@ -52,10 +53,17 @@ int Decide(const uint8_t* levels, int n, uint32_t qualifying, uint8_t& qualifies
 }  // namespace
 
 ParkinsonRules::ParkinsonRules(const engine::ir::RuleSet& r)
-    : sex_(r.FindItem("性別")), birth_(r.FindItem("生年月日")), onset_(r.FindItem("発症年月")),
-      diagnosed_(r.FindItem("診断年月日")), a1_(r.FindItem("A-1")), b1_(r.FindItem("B-1")),
-      c2_(r.FindItem("C-2")), response_(r.FindItem("治療効果")), hy_(r.FindItem("Hoehn_Yahr")),
-      adl_(r.FindItem("生活機能障害度")), applied_(r.FindItem("申請年月")),
+    : sex_(r.FindItem("性別")),
+      birth_(r.FindItem("生年月日")),
+      onset_(r.FindItem("発症年月")),
+      diagnosed_(r.FindItem("診断年月日")),
+      a1_(r.FindItem("A-1")),
+      b1_(r.FindItem("B-1")),
+      c2_(r.FindItem("C-2")),
+      response_(r.FindItem("治療効果")),
+      hy_(r.FindItem("Hoehn_Yahr")),
+      adl_(r.FindItem("生活機能障害度")),
+      applied_(r.FindItem("申請年月")),
       costs_(r.FindItem("月別医療費総額")) {}
 
 ParkinsonDecision ParkinsonRules::Judge(const engine::BoundForm& f, bool renewal, double form_date,
@@ -74,7 +82,8 @@ ParkinsonDecision ParkinsonRules::Judge(const engine::BoundForm& f, bool renewal
   const auto& hy = v[size_t(hy_)].number;
   const auto& adl = v[size_t(adl_)].number;
   d.severity_calc = And(Ge(hy.lo, hy.hi, 3, 3), Ge(adl.lo, adl.hi, 2, 2));
-  // 軽症高額対象月数 = count(m in 1..12 : cost[m] > 33330 and add_months(申請年月, m - 12) >= 発症年月)
+  // 軽症高額対象月数 = count(m in 1..12 : cost[m] > 33330 and add_months(申請年月, m - 12) >=
+  // 発症年月)
   const auto& applied = v[size_t(applied_)].number;
   const auto& onset = v[size_t(onset_)].number;
   const auto& costs = v[size_t(costs_)].list;
@@ -106,9 +115,11 @@ ParkinsonDecision ParkinsonRules::Judge(const engine::BoundForm& f, bool renewal
   d.outcome = Decide(outcome_levels, 3, 0u, unused);
   // Checks (failed = false).
   const auto& diagnosed_on = v[size_t(diagnosed_)].number;
-  double diagnosed_month_lo = diagnosed_on.known() ? double(dsl::YearMonthOfDate(int64_t(diagnosed_on.lo)))
-                                                   : -std::numeric_limits<double>::infinity();
-  double diagnosed_month_hi = diagnosed_on.known() ? diagnosed_month_lo : std::numeric_limits<double>::infinity();
+  double diagnosed_month_lo = diagnosed_on.known()
+                                  ? double(dsl::YearMonthOfDate(int64_t(diagnosed_on.lo)))
+                                  : -std::numeric_limits<double>::infinity();
+  double diagnosed_month_hi =
+      diagnosed_on.known() ? diagnosed_month_lo : std::numeric_limits<double>::infinity();
   uint8_t failed = 0;
   if (Le(onset.lo, onset.hi, diagnosed_month_lo, diagnosed_month_hi) == F) failed |= 1;
   double birth_month_lo = birth.known() ? double(dsl::YearMonthOfDate(int64_t(birth.lo)))

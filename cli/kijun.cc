@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <chrono>
 #include <cstring>
 #include <fstream>
 #include <iostream>
@@ -20,9 +21,9 @@
 #include "engine/interpreter.h"
 #include "engine/ir_dump.h"
 #include "engine/jit/differential.h"
-#include "engine/random_forms.h"
 #include "engine/judgment_render.h"
 #include "engine/lower_to_ir.h"
+#include "engine/random_forms.h"
 #include "engine/rule_tests.h"
 
 namespace kijun::cli {
@@ -41,12 +42,15 @@ usage:
                                            explain one form's judgment ('-' reads stdin)
   kijun fmt [--check] FILE...              rewrite files in the canonical layout
   kijun catalog [--rules DIR] [--list]     coverage of diseases/catalog.tsv by the rule files
+  kijun jit-time [--jit-cache DIR] PATH...  JIT compile time per rule file (cold / from cache)
   kijun forms [--rules DIR] [--disease KEY] [--count N] [--seed S]
                                            random forms of one disease as JSONL
   kijun difftest [--forms N] [--seed S] PATH...
                                            judge N random forms per rule file with both
                                            engines and compare the whole results
   kijun dump --after=PASS FILE             show the tree after a pass
+options for the JIT: --engine jit|interp, --jit-cache DIR (default ~/.cache/kijun/jit),
+  --no-jit-cache, --jit-stats (cache hits and misses on stderr)
                                            (parse, resolve_names, check_cycles, check_types,
                                             check_levels, check_unused, lower_to_ir)
 )";
@@ -409,6 +413,32 @@ int DiffTest(const Args& args) {
   return differing > 0 || diagnostics.HasErrors() ? 1 : 0;
 }
 
+// JIT compile time of rule files (front end excluded): cold, or from the
+// object cache when --jit-cache holds them from an earlier run.
+int JitTime(const Args& args) {
+  dsl::SourceManager sources;
+  dsl::Diagnostics diagnostics;
+  std::vector<CompiledRuleFile> files;
+  for (const auto& path : FindRuleFiles(
+           args.positional.empty() ? std::vector<std::string>{"diseases"} : args.positional)) {
+    files.push_back(CompileRuleFile(path, sources, diagnostics));
+  }
+  StartJit();  // LLVM start-up is not compile time
+  int compiled = 0;
+  auto start = std::chrono::steady_clock::now();
+  std::vector<std::unique_ptr<engine::jit::NativeRuleSet>> keep;
+  for (auto& f : files) {
+    if (!f.rules) continue;
+    keep.push_back(CompileNative(*f.rules));
+    ++compiled;
+  }
+  double ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  std::cout << compiled << " rule files compiled in " << ms << " ms ("
+            << (compiled ? ms / compiled : 0) << " ms per file); " << JitCacheStats() << '\n';
+  return 0;
+}
+
 // Random forms of one disease as JSONL (for benchmarks and load tests).
 int Forms(const Args& args) {
   dsl::SourceManager sources;
@@ -416,7 +446,8 @@ int Forms(const Args& args) {
   if (!LoadLibrary(args.Get("rules", "diseases"), library, sources, Engine::kInterpreter)) return 2;
   const engine::ir::RuleSet* rules = library.Find(args.Get("disease", "指定難病/6"), std::nullopt);
   if (rules == nullptr) {
-    std::cerr << "kijun forms: 疾病「" << args.Get("disease") << "」の規則がありません / no rules\n";
+    std::cerr << "kijun forms: 疾病「" << args.Get("disease")
+              << "」の規則がありません / no rules\n";
     return 2;
   }
   int count = std::atoi(args.Get("count", "1000").c_str());
@@ -478,7 +509,19 @@ int main(int argc, char** argv) {
     return argc < 2 ? 2 : 0;
   }
   std::string command = argv[1];
-  Args args = ParseArgs(argc, argv, 2, {"check", "list"});
+  Args args = ParseArgs(argc, argv, 2, {"check", "list", "jit-stats", "no-jit-cache"});
+  // Compiled rules are cached on disk so a restart does not recompile.
+  const char* home = std::getenv("HOME");
+  std::string cache =
+      args.Get("jit-cache", home != nullptr ? std::string(home) + "/.cache/kijun/jit" : "");
+  if (args.Has("no-jit-cache")) cache.clear();
+  SetJitCacheDirectory(cache);
+  struct StatsAtExit {
+    bool on;
+    ~StatsAtExit() {
+      if (on) std::cerr << JitCacheStats() << '\n';
+    }
+  } stats{args.Has("jit-stats")};
   if (command == "check") return Check(args);
   if (command == "test") return Test(args);
   if (command == "judge") return Judge(args);
@@ -487,6 +530,7 @@ int main(int argc, char** argv) {
   if (command == "fmt") return Fmt(args);
   if (command == "difftest") return DiffTest(args);
   if (command == "forms") return Forms(args);
+  if (command == "jit-time") return JitTime(args);
   if (command == "catalog") return RunCatalog(args.Get("rules", "diseases"), args.Has("list"));
   std::cerr << "kijun: 知らないコマンド「" << command << "」/ unknown command\n" << kUsage;
   return 2;

@@ -41,9 +41,28 @@ CompiledRuleFile CompileRuleFile(const std::string& path, dsl::SourceManager& so
   return out;
 }
 
+namespace {
+std::string& CacheDirectory() {
+  static std::string directory;
+  return directory;
+}
+}  // namespace
+
+void SetJitCacheDirectory(const std::string& directory) { CacheDirectory() = directory; }
+
+void StartJit() { engine::jit::JitEngine::Get(nullptr, CacheDirectory()); }
+
+std::string JitCacheStats() {
+  engine::jit::JitEngine* jit = engine::jit::JitEngine::Get(nullptr, CacheDirectory());
+  if (jit == nullptr) return "jit: unavailable";
+  return "jit cache: " + std::to_string(jit->cache_hits()) + " hits, " +
+         std::to_string(jit->cache_misses()) + " misses, " + std::to_string(jit->cache_rejected()) +
+         " rejected";
+}
+
 std::unique_ptr<engine::jit::NativeRuleSet> CompileNative(const engine::ir::RuleSet& rules) {
   std::string error;
-  engine::jit::JitEngine* jit = engine::jit::JitEngine::Get(&error);
+  engine::jit::JitEngine* jit = engine::jit::JitEngine::Get(&error, CacheDirectory());
   std::unique_ptr<engine::jit::NativeRuleSet> native;
   if (jit != nullptr) native = jit->Compile(rules, error);
   if (native == nullptr) {

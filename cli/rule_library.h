@@ -37,6 +37,14 @@ enum class Engine { kJit, kInterpreter };
 // other diseases are not affected.
 std::unique_ptr<engine::jit::NativeRuleSet> CompileNative(const engine::ir::RuleSet& rules);
 
+// Where the JIT keeps compiled objects across runs ("" = no cache). Must be
+// set before the first compilation.
+void SetJitCacheDirectory(const std::string& directory);
+// Starts LLVM (with the cache directory) ahead of the first compilation.
+void StartJit();
+// "jit cache: N hits, N misses, N rejected" for --jit-stats.
+std::string JitCacheStats();
+
 // The diseases of a rules folder, by key and effective date.
 class RuleLibrary {
  public:

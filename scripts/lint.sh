@@ -3,7 +3,7 @@
 # Needs build/compile_commands.json (scripts/build.sh makes it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mapfile -t sources < <(find dsl engine cli plugins server tests -name '*.cc' -o -name '*.h' | sort)
+mapfile -t sources < <(find dsl engine cli bench plugins server tests -name '*.cc' -o -name '*.h' | sort)
 clang-format --dry-run -Werror "${sources[@]}"
 # parser.cc includes the ANTLR 4.9 runtime headers, which clang 14 cannot
 # parse in C++20 mode (an implicitly deleted constructor in

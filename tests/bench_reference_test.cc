@@ -13,7 +13,8 @@ namespace {
 TEST(HandwrittenParkinson, DecidesAsTheInterpreter) {
   dsl::SourceManager sources;
   dsl::Diagnostics diagnostics;
-  auto program = dsl::LoadProgram(KIJUN_SOURCE_DIR "/diseases/nanbyo/006_parkinson.kijun", sources, diagnostics);
+  auto program = dsl::LoadProgram(KIJUN_SOURCE_DIR "/diseases/nanbyo/006_parkinson.kijun", sources,
+                                  diagnostics);
   ASSERT_TRUE(dsl::RunFrontEnd(*program, diagnostics));
   engine::ir::RuleSet rules = engine::LowerToIr(*program);
   bench::ParkinsonRules handwritten(rules);
@@ -28,7 +29,8 @@ TEST(HandwrittenParkinson, DecidesAsTheInterpreter) {
     auto items = random.Next();
     engine::BoundForm bound = engine::BindForm(rules, items);
     engine::Judgment j = engine::Evaluate(rules, form, bound);
-    bench::ParkinsonDecision d = handwritten.Judge(bound, form.variant == "更新", double(*form.date), true);
+    bench::ParkinsonDecision d =
+        handwritten.Judge(bound, form.variant == "更新", double(*form.date), true);
     ASSERT_EQ(d.diagnosis, j.classifications[size_t(diagnosis)].level) << items.dump();
     ASSERT_EQ(d.severity, j.classifications[size_t(severity)].level) << items.dump();
     ASSERT_EQ(d.outcome, j.classifications[size_t(outcome)].level) << items.dump() << form.variant;

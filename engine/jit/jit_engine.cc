@@ -1,14 +1,18 @@
 #include "engine/jit/jit_engine.h"
 
+#include <llvm/Config/llvm-config.h>
+#include <llvm/ExecutionEngine/Orc/CompileUtils.h>
 #include <llvm/ExecutionEngine/Orc/LLJIT.h>
 #include <llvm/ExecutionEngine/Orc/ThreadSafeModule.h>
 #include <llvm/IR/Verifier.h>
 #include <llvm/Support/TargetSelect.h>
 #include <llvm/Support/raw_ostream.h>
+#include <openssl/evp.h>
 
 #include <atomic>
 
 #include "engine/jit/codegen.h"
+#include "engine/jit/object_cache.h"
 #include "engine/jit/runtime.h"
 
 namespace kijun::engine::jit {
@@ -24,40 +28,80 @@ std::string ErrorText(llvm::Error error) {
   return text;
 }
 
+// A short hex digest naming a cached object.
+std::string ObjectKey(const std::string& material) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_Digest(material.data(), material.size(), digest, &length, EVP_sha256(), nullptr);
+  static const char* kHex = "0123456789abcdef";
+  std::string hex;
+  for (unsigned int i = 0; i < 20 && i < length; ++i) {
+    hex += kHex[digest[i] >> 4];
+    hex += kHex[digest[i] & 15];
+  }
+  return hex;
+}
+
 }  // namespace
 
+// Each rule set lives in its own JITDylib (so its functions can have the
+// same names in every process, which the object cache needs), with its code
+// owned by one ResourceTracker.
 struct NativeRuleSet::Tracker {
+  llvm::orc::ExecutionSession* session = nullptr;
+  llvm::orc::JITDylib* dylib = nullptr;
   llvm::orc::ResourceTrackerSP tracker;
+  std::mutex* mutex = nullptr;
 };
 
 NativeRuleSet::~NativeRuleSet() {
-  if (tracker_ && tracker_->tracker) {
-    if (auto error = tracker_->tracker->remove()) llvm::consumeError(std::move(error));
+  if (!tracker_ || !tracker_->tracker) return;
+  std::lock_guard<std::mutex> lock(*tracker_->mutex);
+  if (auto error = tracker_->tracker->remove()) llvm::consumeError(std::move(error));
+  if (auto error = tracker_->session->removeJITDylib(*tracker_->dylib)) {
+    llvm::consumeError(std::move(error));
   }
 }
 
 struct JitEngine::Impl {
   std::unique_ptr<llvm::orc::LLJIT> jit;
+  std::unique_ptr<DiskObjectCache> cache;
+  llvm::orc::JITDylib* runtime = nullptr;
+  std::string target;
   std::mutex mutex;
-  std::atomic<int> next_module{0};
+  std::atomic<int> next_dylib{0};
 };
+
+// Changes whenever the generated code for the same IR could change.
+constexpr const char* kCodegenVersion = "kijun-codegen-1";
 
 JitEngine::JitEngine() : impl_(std::make_unique<Impl>()) {}
 JitEngine::~JitEngine() = default;
 
-JitEngine* JitEngine::Get(std::string* error) {
+JitEngine* JitEngine::Get(std::string* error, const std::string& cache_directory) {
   static std::once_flag once;
   static std::unique_ptr<JitEngine> engine;
   static std::string failure;
-  std::call_once(once, [] {
+  std::call_once(once, [&cache_directory] {
     llvm::InitializeNativeTarget();
     llvm::InitializeNativeTargetAsmPrinter();
-    auto jit = llvm::orc::LLJITBuilder().create();
+    std::unique_ptr<DiskObjectCache> cache;
+    if (!cache_directory.empty()) cache = std::make_unique<DiskObjectCache>(cache_directory);
+    DiskObjectCache* cache_ptr = cache.get();
+    auto jit =
+        llvm::orc::LLJITBuilder()
+            .setCompileFunctionCreator(
+                [cache_ptr](llvm::orc::JITTargetMachineBuilder jtmb)
+                    -> llvm::Expected<std::unique_ptr<llvm::orc::IRCompileLayer::IRCompiler>> {
+                  return std::make_unique<llvm::orc::ConcurrentIRCompiler>(std::move(jtmb),
+                                                                           cache_ptr);
+                })
+            .create();
     if (!jit) {
       failure = ErrorText(jit.takeError());
       return;
     }
-    auto& dylib = (*jit)->getMainJITDylib();
+    auto& dylib = (*jit)->getExecutionSession().createBareJITDylib("kijun_runtime");
     llvm::orc::SymbolMap symbols;
     int count = 0;
     const RuntimeSymbol* runtime = RuntimeSymbols(count);
@@ -70,17 +114,27 @@ JitEngine* JitEngine::Get(std::string* error) {
       return;
     }
     engine.reset(new JitEngine());
+    engine->impl_->runtime = &dylib;
+    engine->impl_->target = (*jit)->getTargetTriple().str();
     engine->impl_->jit = std::move(*jit);
+    engine->impl_->cache = std::move(cache);
   });
   if (!engine && error != nullptr) *error = failure;
   return engine.get();
 }
 
+int JitEngine::cache_hits() const { return impl_->cache ? impl_->cache->hits() : 0; }
+int JitEngine::cache_misses() const { return impl_->cache ? impl_->cache->misses() : 0; }
+int JitEngine::cache_rejected() const { return impl_->cache ? impl_->cache->rejected() : 0; }
+
 std::unique_ptr<NativeRuleSet> JitEngine::Compile(const ir::RuleSet& rules, std::string& error) {
-  std::string prefix = "kijun_rules_" + std::to_string(impl_->next_module++);
   auto context = std::make_unique<llvm::LLVMContext>();
   std::vector<CompiledRoot> roots;
-  auto module = GenerateModule(rules, *context, prefix, roots);
+  auto module = GenerateModule(rules, *context, "kijun_rule", roots);
+  // The cache key: what the rules say, how they are compiled, and for what.
+  std::string key_material =
+      rules.content_hash + "|" + kCodegenVersion + "|" LLVM_VERSION_STRING "|" + impl_->target;
+  module->setModuleIdentifier("k" + ObjectKey(key_material));
   std::string verify;
   llvm::raw_string_ostream verify_out(verify);
   if (llvm::verifyModule(*module, &verify_out)) {
@@ -100,8 +154,14 @@ std::unique_ptr<NativeRuleSet> JitEngine::Compile(const ir::RuleSet& rules, std:
 
   std::lock_guard<std::mutex> lock(impl_->mutex);
   auto& jit = *impl_->jit;
+  auto& session = jit.getExecutionSession();
+  auto& dylib = session.createBareJITDylib("kijun_rules_" + std::to_string(impl_->next_dylib++));
+  dylib.addToLinkOrder(*impl_->runtime);
   native->tracker_ = std::make_unique<NativeRuleSet::Tracker>();
-  native->tracker_->tracker = jit.getMainJITDylib().createResourceTracker();
+  native->tracker_->session = &session;
+  native->tracker_->dylib = &dylib;
+  native->tracker_->mutex = &impl_->mutex;
+  native->tracker_->tracker = dylib.createResourceTracker();
   if (auto e =
           jit.addIRModule(native->tracker_->tracker,
                           llvm::orc::ThreadSafeModule(std::move(module), std::move(context)))) {
@@ -109,7 +169,7 @@ std::unique_ptr<NativeRuleSet> JitEngine::Compile(const ir::RuleSet& rules, std:
     return nullptr;
   }
   for (const auto& root : roots) {
-    auto address = jit.lookup(root.symbol);
+    auto address = jit.lookup(dylib, root.symbol);
     if (!address) {
       error = ErrorText(address.takeError());
       return nullptr;

@@ -47,8 +47,14 @@ class NativeRuleSet {
 class JitEngine {
  public:
   // The shared engine, created on first use; null (with `error` set) when
-  // LLVM cannot target this machine.
-  static JitEngine* Get(std::string* error = nullptr);
+  // LLVM cannot target this machine. `cache_directory`, when not empty on the
+  // first call, keeps compiled objects on disk across runs.
+  static JitEngine* Get(std::string* error = nullptr, const std::string& cache_directory = "");
+
+  // Object cache counters (0 without a cache).
+  int cache_hits() const;
+  int cache_misses() const;
+  int cache_rejected() const;
 
   // Compiles `rules`. On failure returns null and sets `error`; the rules can
   // still run on the interpreter.

@@ -87,6 +87,22 @@ printf 'module m\ncalc   x =1+2*3   # c\n' > "$work/messy.kijun"
 "$kijun" fmt "$work/messy.kijun" > /dev/null
 [ "$(cat "$work/messy.kijun")" = $'module m\n\ncalc x = 1 + 2 * 3  # c' ] || fail "fmt result: $(cat "$work/messy.kijun")"
 
+# JIT object cache: a miss fills it, the next run hits it, a corrupt entry is
+# rejected and rebuilt, and the tests pass every time.
+cache="$work/jit-cache"
+pd="$src/diseases/nanbyo/006_parkinson.kijun"
+"$kijun" test --jit-cache "$cache" --jit-stats "$pd" > "$work/out" 2>&1 || fail "cache: first run"
+expect_contains cache-miss "$work/out" "jit cache: 0 hits, 1 misses, 0 rejected"
+"$kijun" test --jit-cache "$cache" --jit-stats "$pd" > "$work/out" 2>&1 || fail "cache: second run"
+expect_contains cache-hit "$work/out" "jit cache: 1 hits, 0 misses, 0 rejected"
+object=$(ls "$cache"/*.o | head -1)
+printf 'corrupt' | dd of="$object" bs=1 seek=300 conv=notrunc 2>/dev/null
+"$kijun" test --jit-cache "$cache" --jit-stats "$pd" > "$work/out" 2>&1 || fail "cache: corrupt entry must not break the run"
+expect_contains cache-rejected "$work/out" "jit cache: 0 hits, 0 misses, 1 rejected"
+"$kijun" test --jit-cache "$cache" --jit-stats "$pd" > "$work/out" 2>&1 || fail "cache: rebuilt entry"
+expect_contains cache-rebuilt "$work/out" "jit cache: 1 hits, 0 misses, 0 rejected"
+expect_contains engines "$work/out" "12 passed, 0 failed"
+
 if [ "$failures" -ne 0 ]; then
   echo "$failures CLI checks failed"
   exit 1
