@@ -10,6 +10,7 @@
 #include "bench/parkinson_handwritten.h"
 #include "dsl/pass.h"
 #include "engine/interpreter.h"
+#include "engine/jit/frame_storage.h"
 #include "engine/jit/jit_engine.h"
 #include "engine/jit/native_judge.h"
 #include "engine/lower_to_ir.h"
@@ -94,6 +95,41 @@ void BM_EvaluateHandwritten(benchmark::State& state) {
   state.SetItemsProcessed(int64_t(i));
 }
 BENCHMARK(BM_EvaluateHandwritten);
+
+// The compiled rules alone: every calculation, level condition and check of
+// the Parkinson rules on a prepared frame (what the code generator's
+// optimisation level affects).
+void BM_NativeRulesOnly(benchmark::State& state) {
+  Workload& w = Parkinson();
+  std::vector<std::unique_ptr<engine::jit::FrameStorage>> frames;
+  for (int i = 0; i < 1024; ++i) {
+    frames.push_back(std::make_unique<engine::jit::FrameStorage>());
+    frames.back()->SetItems(w.rules, w.forms[size_t(i)], w.inputs[size_t(i)]);
+  }
+  std::vector<engine::jit::NativeFunction> functions;
+  for (size_t c = 0; c < w.rules.calcs.size(); ++c) {
+    if (auto fn = w.native->Calc(int(c))) functions.push_back(fn);
+  }
+  for (size_t k = 0; k < w.rules.classifications.size(); ++k) {
+    for (size_t l = 0; l < w.rules.classifications[k].levels.size(); ++l) {
+      if (auto fn = w.native->Level(int(k), int(l))) functions.push_back(fn);
+    }
+  }
+  for (size_t c = 0; c < w.rules.checks.size(); ++c) {
+    if (auto fn = w.native->Check(int(c))) functions.push_back(fn);
+  }
+  size_t i = 0;
+  engine::jit::NativeValue out;
+  for (auto _ : state) {
+    const auto& frame = frames[i % 1024]->frame();
+    for (auto fn : functions) fn(&frame, &out);
+    benchmark::DoNotOptimize(out);
+    ++i;
+  }
+  state.SetItemsProcessed(int64_t(i));
+  state.counters["functions"] = double(functions.size());
+}
+BENCHMARK(BM_NativeRulesOnly);
 
 void BM_CompileAllDiseases(benchmark::State& state) {
   std::vector<engine::ir::RuleSet> all;

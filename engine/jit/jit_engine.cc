@@ -10,6 +10,7 @@
 #include <openssl/evp.h>
 
 #include <atomic>
+#include <cstdlib>
 
 #include "engine/jit/codegen.h"
 #include "engine/jit/object_cache.h"
@@ -26,6 +27,22 @@ std::string ErrorText(llvm::Error error) {
     text += info.message();
   });
   return text;
+}
+
+// Machine-code optimisation level: KIJUN_JIT_OPT=0..3, default 2 (LLVM's
+// Default). Chosen from the measurements in bench/README.md.
+llvm::CodeGenOptLevel CodeGenLevel() {
+  const char* level = std::getenv("KIJUN_JIT_OPT");
+  switch (level != nullptr ? level[0] : '2') {
+    case '0':
+      return llvm::CodeGenOptLevel::None;
+    case '1':
+      return llvm::CodeGenOptLevel::Less;
+    case '3':
+      return llvm::CodeGenOptLevel::Aggressive;
+    default:
+      return llvm::CodeGenOptLevel::Default;
+  }
 }
 
 // A short hex digest naming a cached object.
@@ -93,6 +110,7 @@ JitEngine* JitEngine::Get(std::string* error, const std::string& cache_directory
             .setCompileFunctionCreator(
                 [cache_ptr](llvm::orc::JITTargetMachineBuilder jtmb)
                     -> llvm::Expected<std::unique_ptr<llvm::orc::IRCompileLayer::IRCompiler>> {
+                  jtmb.setCodeGenOptLevel(CodeGenLevel());
                   return std::make_unique<llvm::orc::ConcurrentIRCompiler>(std::move(jtmb),
                                                                            cache_ptr);
                 })
@@ -132,8 +150,9 @@ std::unique_ptr<NativeRuleSet> JitEngine::Compile(const ir::RuleSet& rules, std:
   std::vector<CompiledRoot> roots;
   auto module = GenerateModule(rules, *context, "kijun_rule", roots);
   // The cache key: what the rules say, how they are compiled, and for what.
-  std::string key_material =
-      rules.content_hash + "|" + kCodegenVersion + "|" LLVM_VERSION_STRING "|" + impl_->target;
+  std::string key_material = rules.content_hash + "|" + kCodegenVersion +
+                             "|" LLVM_VERSION_STRING "|" + impl_->target + "|O" +
+                             std::to_string(static_cast<int>(CodeGenLevel()));
   module->setModuleIdentifier("k" + ObjectKey(key_material));
   std::string verify;
   llvm::raw_string_ostream verify_out(verify);
