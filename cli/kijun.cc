@@ -424,6 +424,13 @@ int JitTime(const Args& args) {
     files.push_back(CompileRuleFile(path, sources, diagnostics));
   }
   StartJit();  // LLVM start-up is not compile time
+  auto resident_kb = [] {
+    std::ifstream statm("/proc/self/statm");
+    long pages = 0, resident = 0;
+    statm >> pages >> resident;
+    return resident * (sysconf(_SC_PAGESIZE) / 1024);
+  };
+  long rss_before = resident_kb();
   int compiled = 0;
   auto start = std::chrono::steady_clock::now();
   std::vector<std::unique_ptr<engine::jit::NativeRuleSet>> keep;
@@ -434,8 +441,11 @@ int JitTime(const Args& args) {
   }
   double ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  long rss_growth = resident_kb() - rss_before;
   std::cout << compiled << " rule files compiled in " << ms << " ms ("
-            << (compiled ? ms / compiled : 0) << " ms per file); " << JitCacheStats() << '\n';
+            << (compiled ? ms / compiled : 0) << " ms per file); resident memory +" << rss_growth
+            << " KB (" << (compiled ? rss_growth / compiled : 0) << " KB per loaded module); "
+            << JitCacheStats() << '\n';
   return 0;
 }
 
