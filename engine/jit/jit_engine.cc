@@ -5,6 +5,7 @@
 #include <llvm/ExecutionEngine/Orc/LLJIT.h>
 #include <llvm/ExecutionEngine/Orc/ThreadSafeModule.h>
 #include <llvm/IR/Verifier.h>
+#include <llvm/Passes/PassBuilder.h>
 #include <llvm/Support/TargetSelect.h>
 #include <llvm/Support/raw_ostream.h>
 #include <openssl/evp.h>
@@ -44,6 +45,32 @@ llvm::CodeGenOptLevel CodeGenLevel() {
     default:
       return llvm::CodeGenOptLevel::Less;
   }
+}
+
+// IR optimisation before code generation: KIJUN_JIT_IR=0 (none), 1 (O1
+// pipeline, default: promotes the stack slots the generator uses to
+// registers and folds the three-valued selects). No fast-math flags are set,
+// so IEEE results are unchanged (the differential tests compare bits).
+int IrLevel() {
+  const char* level = std::getenv("KIJUN_JIT_IR");
+  return level != nullptr && level[0] == '0' ? 0 : 1;
+}
+
+void OptimizeIr(llvm::Module& module) {
+  if (IrLevel() == 0) return;
+  llvm::LoopAnalysisManager lam;
+  llvm::FunctionAnalysisManager fam;
+  llvm::CGSCCAnalysisManager cgam;
+  llvm::ModuleAnalysisManager mam;
+  llvm::PassBuilder builder;
+  builder.registerModuleAnalyses(mam);
+  builder.registerCGSCCAnalyses(cgam);
+  builder.registerFunctionAnalyses(fam);
+  builder.registerLoopAnalyses(lam);
+  builder.crossRegisterProxies(lam, fam, cgam, mam);
+  llvm::ModulePassManager passes =
+      builder.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O1);
+  passes.run(module, mam);
 }
 
 // A short hex digest naming a cached object.
@@ -151,9 +178,9 @@ std::unique_ptr<NativeRuleSet> JitEngine::Compile(const ir::RuleSet& rules, std:
   std::vector<CompiledRoot> roots;
   auto module = GenerateModule(rules, *context, "kijun_rule", roots);
   // The cache key: what the rules say, how they are compiled, and for what.
-  std::string key_material = rules.content_hash + "|" + kCodegenVersion +
-                             "|" LLVM_VERSION_STRING "|" + impl_->target + "|O" +
-                             std::to_string(static_cast<int>(CodeGenLevel()));
+  std::string key_material =
+      rules.content_hash + "|" + kCodegenVersion + "|" LLVM_VERSION_STRING "|" + impl_->target +
+      "|O" + std::to_string(static_cast<int>(CodeGenLevel())) + "|IR" + std::to_string(IrLevel());
   module->setModuleIdentifier("k" + ObjectKey(key_material));
   std::string verify;
   llvm::raw_string_ostream verify_out(verify);
@@ -161,6 +188,7 @@ std::unique_ptr<NativeRuleSet> JitEngine::Compile(const ir::RuleSet& rules, std:
     error = "generated code is invalid: " + verify_out.str();
     return nullptr;
   }
+  OptimizeIr(*module);
 
   std::unique_ptr<NativeRuleSet> native(new NativeRuleSet());
   native->calcs_.assign(rules.calcs.size(), nullptr);
