@@ -26,6 +26,8 @@ const std::vector<Builtin>& Builtins() {
       {"variant", "様式の区分", "the form's variant (新規 / 更新) as text", "variant()", false},
       {"form_date", "記載日", "the date the form was written (the form's \"date\")", "form_date()",
        false},
+      {"answered", "記入あり (未記入・不明なら不明)",
+       "true when answered; unknown (never false) when missing or 不明", "answered(項目)", false},
       {"known", "記入あり", "true when the value is known (not missing, not 不明)", "known(項目)",
        false},
       {"contains", "選択あり", "true when a multiple choice includes an option",

@@ -507,6 +507,8 @@ class Evaluator {
                            : Value::UnknownOf(n.kind);
       case Op::kKnown:
         return Tru(Eval(n.args[0]).known() ? Truth::kTrue : Truth::kFalse);
+      case Op::kAnswered:
+        return Tru(Eval(n.args[0]).known() ? Truth::kTrue : Truth::kUnknown);
       case Op::kContains: {
         Value list = Eval(n.args[0]);
         if (!list.known()) return Tru(Truth::kUnknown);

@@ -101,6 +101,8 @@ const char* OpName(ir::Op op) {
       return "add-months";
     case Op::kYearMonthOf:
       return "year-month-of";
+    case Op::kAnswered:
+      return "answered";
     case Op::kKnown:
       return "known";
     case Op::kContains:

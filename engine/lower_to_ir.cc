@@ -298,6 +298,7 @@ class Lowering {
     if (f == "add_months") return WithArgs(ir::Op::kAddMonths, e);
     if (f == "year_month") return WithArgs(ir::Op::kYearMonthOf, e);
     if (f == "known") return WithArgs(ir::Op::kKnown, e);
+    if (f == "answered") return WithArgs(ir::Op::kAnswered, e);
     if (f == "variant") return Make(ir::Op::kVariant, e);
     if (f == "form_date") return Make(ir::Op::kFormDate, e);
     if (f == "contains") {

@@ -3,6 +3,9 @@
 // Helpers shared by the unit tests: compile rule text in memory and judge
 // forms with the reference interpreter.
 
+#include <algorithm>
+#include <cctype>
+#include <filesystem>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -30,6 +33,13 @@ struct Compiled {
     for (const auto& d : diagnostics.Sorted()) codes.push_back(d.code);
     return codes;
   }
+  // Whether any diagnostic has `code`.
+  bool Has(const std::string& code) const {
+    for (const auto& d : diagnostics.all()) {
+      if (d.code == code) return true;
+    }
+    return false;
+  }
   std::string Rendered() const {
     std::string out;
     for (const auto& d : diagnostics.Sorted()) out += dsl::Render(d);
@@ -51,6 +61,29 @@ inline Compiled Compile(const std::string& text, const std::string& path = "test
 // A disease header for small test programs.
 inline std::string Disease(const std::string& body) {
   return "disease 指定難病 999 \"テスト\"\nvariants 新規, 更新\n" + body;
+}
+
+// Every rule file under diseases/ (KIJUN_SOURCE_DIR must be defined by the
+// test target), sorted, for tests parameterised over the rule library.
+#ifdef KIJUN_SOURCE_DIR
+inline std::vector<std::string> RuleFilesInDiseases() {
+  std::vector<std::string> files;
+  for (const auto& entry :
+       std::filesystem::recursive_directory_iterator(KIJUN_SOURCE_DIR "/diseases")) {
+    if (entry.path().extension() == ".kijun") files.push_back(entry.path().string());
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+#endif
+
+// A test name made of the letters and digits of a rule file's name.
+inline std::string RuleFileTestName(const std::string& path) {
+  std::string clean;
+  for (char ch : std::filesystem::path(path).stem().string()) {
+    if (std::isalnum(static_cast<unsigned char>(ch))) clean += ch;
+  }
+  return clean;
 }
 
 inline engine::Judgment JudgeItems(const engine::ir::RuleSet& rules, const nlohmann::json& items,

@@ -766,6 +766,10 @@ class CheckTypes : public Pass {
       if (!ArgCount(e, 0, 0)) return Error(e);
       return Set(e, Type::Of(TypeKind::kDate));
     }
+    if (f == "answered") {
+      if (!ArgCount(e, 1, 1)) return Error(e);
+      return Set(e, Type::Of(TypeKind::kTruth));
+    }
     if (f == "known") {
       if (!ArgCount(e, 1, 1)) return Error(e);
       return Set(e, Type::Of(TypeKind::kTruth));

@@ -522,6 +522,12 @@ class Generator {
             n.args[0].kind == ValueKind::kTruth ? b_.CreateICmpNE(a.t, Truth(2)) : Known(a);
         return {nullptr, nullptr, b_.CreateSelect(known, Truth(1), Truth(0))};
       }
+      case Op::kAnswered: {
+        V a = Gen(n.args[0]);
+        llvm::Value* known =
+            n.args[0].kind == ValueKind::kTruth ? b_.CreateICmpNE(a.t, Truth(2)) : Known(a);
+        return {nullptr, nullptr, b_.CreateSelect(known, Truth(1), Truth(2))};
+      }
       case Op::kFormDate: {
         auto* known = b_.CreateICmpNE(Field(kFormDateKnown), b_.getInt32(0));
         auto* date = Field(kFormDate);

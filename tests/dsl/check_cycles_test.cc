@@ -10,16 +10,9 @@ namespace {
 using testing_support::Compile;
 using testing_support::Disease;
 
-bool Has(const testing_support::Compiled& c, const std::string& code) {
-  for (const auto& d : c.diagnostics.all()) {
-    if (d.code == code) return true;
-  }
-  return false;
-}
-
 TEST(CheckCycles, ReportsTheCycleAndOrdersTheRest) {
   auto cyclic = Compile(Disease("calc a = b + 1\ncalc b = c + 1\ncalc c = a + 1\n"));
-  ASSERT_TRUE(Has(cyclic, "K301"));
+  ASSERT_TRUE(cyclic.Has("K301"));
   EXPECT_NE(cyclic.Rendered().find("a → b → c → a"), std::string::npos) << cyclic.Rendered();
 
   auto ordered = Compile(Disease("calc total = part * 2\ncalc part = 3\n"));
@@ -37,7 +30,7 @@ diagnosis d { level X : a
   level Y : otherwise
   qualifying X }
 )"));
-  EXPECT_TRUE(Has(c, "K302"));
+  EXPECT_TRUE(c.Has("K302"));
 }
 
 }  // namespace

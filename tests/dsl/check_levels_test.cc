@@ -10,13 +10,6 @@ namespace {
 using testing_support::Compile;
 using testing_support::Disease;
 
-bool Has(const testing_support::Compiled& c, const std::string& code) {
-  for (const auto& d : c.diagnostics.all()) {
-    if (d.code == code) return true;
-  }
-  return false;
-}
-
 TEST(CheckLevels, NothingAfterOtherwise) {
   auto c = Compile(Disease(R"(
 section s "s" { item a "a" : answer }
@@ -24,7 +17,7 @@ diagnosis d { level X : otherwise
   level Y : a
   qualifying X }
 )"));
-  EXPECT_TRUE(Has(c, "K411"));
+  EXPECT_TRUE(c.Has("K411"));
 }
 
 TEST(CheckLevels, SameConditionTwiceIsAWarning) {
@@ -35,7 +28,7 @@ diagnosis d { level X : a
   level Z : otherwise
   qualifying X }
 )"));
-  EXPECT_TRUE(Has(c, "K412"));
+  EXPECT_TRUE(c.Has("K412"));
   EXPECT_FALSE(c.diagnostics.HasErrors());
 }
 
@@ -45,7 +38,7 @@ section s "s" { item a "a" : answer }
 severity d { level X : a
   level Y : otherwise }
 )"));
-  EXPECT_TRUE(Has(c, "K413"));
+  EXPECT_TRUE(c.Has("K413"));
 }
 
 }  // namespace

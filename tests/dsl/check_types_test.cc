@@ -10,17 +10,10 @@ namespace {
 using testing_support::Compile;
 using testing_support::Disease;
 
-bool Has(const testing_support::Compiled& c, const std::string& code) {
-  for (const auto& d : c.diagnostics.all()) {
-    if (d.code == code) return true;
-  }
-  return false;
-}
-
 TEST(CheckTypes, ConditionsMustBeTruths) {
   auto c =
       Compile(Disease("section s \"s\" { item x \"x\" : integer }\ncheck k error \"m\" : x\n"));
-  EXPECT_TRUE(Has(c, "K311"));
+  EXPECT_TRUE(c.Has("K311"));
   EXPECT_NE(c.Rendered().find("x >= 3"), std::string::npos) << "hint shows a comparison";
 }
 
@@ -32,7 +25,7 @@ section s "s" {
 }
 calc x : decimal(1) = a + b
 )"));
-  EXPECT_TRUE(Has(c, "K330"));
+  EXPECT_TRUE(c.Has("K330"));
   auto derived = Compile(Disease(R"(
 section s "s" {
   item 体重 "体重" : decimal(1) "kg"
@@ -51,23 +44,23 @@ TEST(CheckTypes, ChoicesCompareWithTheirCodesAndLabels) {
   auto bad =
       Compile(Disease("section s \"s\" { item 性別 \"性別\" : choice { 1 \"男\", 2 \"女\" } "
                       "}\ncalc f : boolean = 性別 = \"女性\"\n"));
-  EXPECT_TRUE(Has(bad, "K333"));
+  EXPECT_TRUE(bad.Has("K333"));
 }
 
 TEST(CheckTypes, DecimalCalculationsDeclareTheirPlaces) {
   auto c = Compile(Disease("section s \"s\" { item x \"x\" : integer }\ncalc half = x / 2\n"));
-  EXPECT_TRUE(Has(c, "K319"));
+  EXPECT_TRUE(c.Has("K319"));
   auto integer =
       Compile(Disease("section s \"s\" { item x \"x\" : integer }\ncalc half : integer = x / 2\n"));
-  EXPECT_TRUE(Has(integer, "K318"));
+  EXPECT_TRUE(integer.Has("K318"));
 }
 
 TEST(CheckTypes, FunctionArguments) {
   auto c = Compile(Disease("section s \"s\" { item d \"d\" : date }\ncalc a : integer = age(d)\n"));
-  EXPECT_TRUE(Has(c, "K337"));
+  EXPECT_TRUE(c.Has("K337"));
   auto r = Compile(Disease(
       "section s \"s\" { item x \"x\" : decimal(2) }\ncalc a : decimal(1) = round(x, x)\n"));
-  EXPECT_TRUE(Has(r, "K339"));
+  EXPECT_TRUE(r.Has("K339"));
 }
 
 TEST(CheckTypes, TestValuesFitTheirItems) {
@@ -75,7 +68,7 @@ TEST(CheckTypes, TestValuesFitTheirItems) {
 section s "s" { item a "a" : answer }
 test "t" { given { a: 12.5 } }
 )"));
-  EXPECT_TRUE(Has(c, "K340"));
+  EXPECT_TRUE(c.Has("K340"));
 }
 
 }  // namespace

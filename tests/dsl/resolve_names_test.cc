@@ -11,13 +11,6 @@ namespace {
 using testing_support::Compile;
 using testing_support::Disease;
 
-bool Has(const testing_support::Compiled& c, const std::string& code) {
-  for (const auto& d : c.diagnostics.all()) {
-    if (d.code == code) return true;
-  }
-  return false;
-}
-
 TEST(ResolveNames, BindsItemsCalcsLevelsAndLoopVariables) {
   auto c = Compile(Disease(R"(
 section s "s" { item a "a" : answer
@@ -40,7 +33,7 @@ outcome o { level P : d = X
 TEST(ResolveNames, SuggestsTheClosestName) {
   auto c = Compile(Disease(
       "section s \"s\" { item 生活機能障害度 \"x\" : integer }\ncalc y = 生活機能障害 + 1\n"));
-  ASSERT_TRUE(Has(c, "K201"));
+  ASSERT_TRUE(c.Has("K201"));
   EXPECT_NE(c.Rendered().find("「生活機能障害度」のことですか？"), std::string::npos)
       << c.Rendered();
   EXPECT_NE(c.Rendered().find("did you mean '生活機能障害度'?"), std::string::npos);
@@ -48,13 +41,13 @@ TEST(ResolveNames, SuggestsTheClosestName) {
 
 TEST(ResolveNames, HintsSpacesForSubtraction) {
   auto c = Compile(Disease("section s \"s\" { item X \"x\" : integer }\ncalc y = X-1\n"));
-  ASSERT_TRUE(Has(c, "K201"));
+  ASSERT_TRUE(c.Has("K201"));
   EXPECT_NE(c.Rendered().find("X - 1"), std::string::npos) << c.Rendered();
 }
 
 TEST(ResolveNames, RejectsDuplicatesAcrossModules) {
   auto c = Compile(Disease("section s \"s\" { item a \"a\" : answer }\ncalc a = 1\n"));
-  EXPECT_TRUE(Has(c, "K202"));
+  EXPECT_TRUE(c.Has("K202"));
 }
 
 TEST(ResolveNames, UnknownLevelAndVariant) {
@@ -64,8 +57,8 @@ diagnosis d { level X : a
   level Y : otherwise
   qualifying Z }
 )"));
-  EXPECT_TRUE(Has(c, "K203"));
-  EXPECT_TRUE(Has(c, "K207"));
+  EXPECT_TRUE(c.Has("K203"));
+  EXPECT_TRUE(c.Has("K207"));
 }
 
 }  // namespace

@@ -29,15 +29,6 @@ constexpr int kFormsPerFile = 2000;
 // at least 10,000 in CI).
 constexpr int kWholeForms = 10000;
 
-std::vector<std::string> RuleFiles() {
-  std::vector<std::string> files;
-  for (const auto& entry : fs::recursive_directory_iterator(KIJUN_SOURCE_DIR "/diseases")) {
-    if (entry.path().extension() == ".kijun") files.push_back(entry.path().string());
-  }
-  std::sort(files.begin(), files.end());
-  return files;
-}
-
 bool SameBits(double a, double b) { return std::memcmp(&a, &b, sizeof a) == 0; }
 
 std::string Show(const NativeValue& v) {
@@ -164,14 +155,10 @@ TEST_P(JitDifferential, WholeJudgmentIsByteIdentical) {
                         << "'\ninterpreter: " << d.interpreter << "\njit:         " << d.jit;
 }
 
-INSTANTIATE_TEST_SUITE_P(Diseases, JitDifferential, testing::ValuesIn(RuleFiles()),
+INSTANTIATE_TEST_SUITE_P(Diseases, JitDifferential,
+                         testing::ValuesIn(testing_support::RuleFilesInDiseases()),
                          [](const testing::TestParamInfo<std::string>& param) {
-                           std::string id = fs::path(param.param).stem().string();
-                           std::string clean;
-                           for (char ch : id) {
-                             if (std::isalnum(static_cast<unsigned char>(ch))) clean += ch;
-                           }
-                           return clean;
+                           return testing_support::RuleFileTestName(param.param);
                          });
 
 }  // namespace

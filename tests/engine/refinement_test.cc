@@ -22,15 +22,6 @@ using nlohmann::json;
 
 constexpr int kFormsPerFile = 1500;
 
-std::vector<std::string> RuleFiles() {
-  std::vector<std::string> files;
-  for (const auto& entry : fs::recursive_directory_iterator(KIJUN_SOURCE_DIR "/diseases")) {
-    if (entry.path().extension() == ".kijun") files.push_back(entry.path().string());
-  }
-  std::sort(files.begin(), files.end());
-  return files;
-}
-
 bool UsesKnown(const ir::Node& n, const std::vector<bool>& calc_known,
                const std::vector<bool>& class_known) {
   if (n.op == ir::Op::kKnown) return true;
@@ -124,14 +115,10 @@ TEST_P(Refinement, AnsweringAnUnknownNeverChangesADecidedJudgment) {
   EXPECT_GT(refined_forms, kFormsPerFile / 10) << "too few forms had unknown answers to refine";
 }
 
-INSTANTIATE_TEST_SUITE_P(Diseases, Refinement, testing::ValuesIn(RuleFiles()),
+INSTANTIATE_TEST_SUITE_P(Diseases, Refinement,
+                         testing::ValuesIn(testing_support::RuleFilesInDiseases()),
                          [](const testing::TestParamInfo<std::string>& param) {
-                           std::string id = fs::path(param.param).stem().string();
-                           std::string clean;
-                           for (char ch : id) {
-                             if (std::isalnum(static_cast<unsigned char>(ch))) clean += ch;
-                           }
-                           return clean;
+                           return testing_support::RuleFileTestName(param.param);
                          });
 
 }  // namespace
