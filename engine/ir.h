@@ -63,7 +63,7 @@ enum class Op : uint8_t {
   kAddMonths,
   kYearMonthOf,
   kKnown,
-  kAnswered,     // true when known, unknown otherwise (never false)
+  kAnswered,  // true when known, unknown otherwise (never false)
   kVariant,   // the form's variant as text
   kFormDate,  // the form's date
   kContains,  // a[0] choices item, number = code
