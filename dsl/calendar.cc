@@ -1,5 +1,6 @@
 #include "dsl/calendar.h"
 
+#include <algorithm>
 #include <cstdio>
 
 namespace kijun::dsl {
@@ -92,6 +93,15 @@ std::string FormatYearMonth(int64_t months) {
 int64_t YearMonthOfDate(int64_t days) {
   Civil c = CivilFromDays(days);
   return c.year * 12 + (c.month - 1);
+}
+
+int64_t AddMonthsToDate(int64_t days, int64_t months) {
+  Civil c = CivilFromDays(days);
+  int64_t index = c.year * 12 + (c.month - 1) + months;
+  int64_t year = index >= 0 ? index / 12 : -((-index + 11) / 12);
+  int64_t month = index - year * 12 + 1;
+  int64_t day = std::min(c.day, DaysInMonth(year, month));
+  return DaysFromCivil(year, month, day).value_or(days);
 }
 
 int64_t CompletedMonths(int64_t from, int64_t to) {

@@ -23,6 +23,10 @@ std::string FormatYearMonth(int64_t months);
 int64_t YearMonthOfDate(int64_t days);
 // Completed years between two dates (age on `at` of someone born on `birth`).
 int64_t CompletedYears(int64_t birth, int64_t at);
+// The date `months` months after `days` (before, when negative): the same
+// day of the month, or the month's last day when it has no such day
+// (2024-03-31 − 1 month = 2024-02-29).
+int64_t AddMonthsToDate(int64_t days, int64_t months);
 // Completed months between two dates.
 int64_t CompletedMonths(int64_t from, int64_t to);
 

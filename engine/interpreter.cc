@@ -494,6 +494,13 @@ class Evaluator {
         engine::Number b = Eval(n.args[1]).number;
         return Num({a.lo + b.lo, a.hi + b.hi});
       }
+      case Op::kAddMonthsToDate: {
+        engine::Number a = Eval(n.args[0]).number;
+        engine::Number b = Eval(n.args[1]).number;
+        if (!a.known() || !b.known()) return Value::UnknownOf(n.kind);
+        return Num(
+            engine::Number::Exact(double(dsl::AddMonthsToDate(int64_t(a.lo), int64_t(b.lo)))));
+      }
       case Op::kYearMonthOf: {
         engine::Number a = Eval(n.args[0]).number;
         if (!a.known()) return Value::UnknownOf(n.kind);

@@ -61,6 +61,7 @@ enum class Op : uint8_t {
   kMonthsBetweenDates,
   kMonthsBetweenYearMonths,
   kAddMonths,
+  kAddMonthsToDate,
   kYearMonthOf,
   kKnown,
   kAnswered,  // true when known, unknown otherwise (never false)

@@ -103,6 +103,8 @@ const char* OpName(ir::Op op) {
       return "year-month-of";
     case Op::kAnswered:
       return "answered";
+    case Op::kAddMonthsToDate:
+      return "add-months-to-date";
     case Op::kKnown:
       return "known";
     case Op::kContains:

@@ -295,7 +295,11 @@ class Lowering {
                           : ir::Op::kMonthsBetweenYearMonths,
                       e);
     }
-    if (f == "add_months") return WithArgs(ir::Op::kAddMonths, e);
+    if (f == "add_months") {
+      return WithArgs(e.args[0]->type.kind == dsl::TypeKind::kDate ? ir::Op::kAddMonthsToDate
+                                                                   : ir::Op::kAddMonths,
+                      e);
+    }
     if (f == "year_month") return WithArgs(ir::Op::kYearMonthOf, e);
     if (f == "known") return WithArgs(ir::Op::kKnown, e);
     if (f == "answered") return WithArgs(ir::Op::kAnswered, e);

@@ -749,9 +749,13 @@ class CheckTypes : public Pass {
     }
     if (f == "add_months") {
       if (!ArgCount(e, 2, 2)) return Error(e);
-      if (!need(0, args[0].kind == TypeKind::kYearMonth, "年月", "a year-month")) return Error(e);
+      bool date = args[0].kind == TypeKind::kDate;
+      if (!need(0, date || args[0].kind == TypeKind::kYearMonth, "年月か日付",
+                "a year-month or a date")) {
+        return Error(e);
+      }
       if (!need(1, args[1].kind == TypeKind::kInteger, "整数", "an integer")) return Error(e);
-      return Set(e, Type::Of(TypeKind::kYearMonth));
+      return Set(e, Type::Of(date ? TypeKind::kDate : TypeKind::kYearMonth));
     }
     if (f == "year_month") {
       if (!ArgCount(e, 1, 1)) return Error(e);

@@ -117,6 +117,8 @@ class Generator {
                                         llvm::FunctionType::get(f64_, {f64_, f64_}, false));
     rt_year_month_ =
         m_.getOrInsertFunction("kijun_rt_year_month", llvm::FunctionType::get(f64_, {f64_}, false));
+    rt_add_months_date_ = m_.getOrInsertFunction(
+        "kijun_rt_add_months_to_date", llvm::FunctionType::get(f64_, {f64_, f64_}, false));
   }
 
   // Emits `void name(const NativeFrame*, NativeValue*)` computing `root`.
@@ -509,6 +511,15 @@ class Generator {
         V b = Gen(n.args[1]);
         return {b_.CreateFAdd(a.lo, b.lo), b_.CreateFAdd(a.hi, b.hi), nullptr};
       }
+      case Op::kAddMonthsToDate: {
+        V a = Gen(n.args[0]);
+        V b = Gen(n.args[1]);
+        auto* known = b_.CreateAnd(Known(a), Known(b));
+        auto* r = b_.CreateCall(rt_add_months_date_, {a.lo, b.lo});
+        V unknown = UnknownOf(ValueKind::kNumber);
+        return {b_.CreateSelect(known, r, unknown.lo), b_.CreateSelect(known, r, unknown.hi),
+                nullptr};
+      }
       case Op::kYearMonthOf: {
         V a = Gen(n.args[0]);
         auto* r = b_.CreateCall(rt_year_month_, {a.lo});
@@ -710,7 +721,7 @@ class Generator {
   llvm::StructType* frame_ty_ = nullptr;
   llvm::StructType* value_ty_ = nullptr;
   llvm::FunctionCallee rt_mul_, rt_div_, rt_pow_, rt_error_, rt_round_, rt_age_, rt_months_,
-      rt_year_month_;
+      rt_year_month_, rt_add_months_date_;
   llvm::Function* fn_ = nullptr;
   llvm::Value* frame_ = nullptr;
   llvm::BasicBlock* entry_ = nullptr;

@@ -61,6 +61,11 @@ double kijun_rt_months(double from, double to) {
       kijun::dsl::CompletedMonths(static_cast<int64_t>(from), static_cast<int64_t>(to)));
 }
 
+double kijun_rt_add_months_to_date(double days, double months) {
+  return static_cast<double>(
+      kijun::dsl::AddMonthsToDate(static_cast<int64_t>(days), static_cast<int64_t>(months)));
+}
+
 double kijun_rt_year_month(double days) {
   return static_cast<double>(kijun::dsl::YearMonthOfDate(static_cast<int64_t>(days)));
 }
@@ -78,6 +83,7 @@ const RuntimeSymbol* RuntimeSymbols(int& count) {
       {"kijun_rt_age", reinterpret_cast<void*>(&kijun_rt_age)},
       {"kijun_rt_months", reinterpret_cast<void*>(&kijun_rt_months)},
       {"kijun_rt_year_month", reinterpret_cast<void*>(&kijun_rt_year_month)},
+      {"kijun_rt_add_months_to_date", reinterpret_cast<void*>(&kijun_rt_add_months_to_date)},
   };
   count = static_cast<int>(sizeof kSymbols / sizeof kSymbols[0]);
   return kSymbols;

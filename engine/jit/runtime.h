@@ -21,6 +21,7 @@ double kijun_rt_round(double value, int32_t places);
 double kijun_rt_age(double birth, double at);
 double kijun_rt_months(double from, double to);
 double kijun_rt_year_month(double days);
+double kijun_rt_add_months_to_date(double days, double months);
 }
 
 namespace kijun::engine::jit {
