@@ -980,11 +980,27 @@ std::unique_ptr<ast::RuleFile> ParseRuleFile(const SourceFile& source, Diagnosti
   SyntaxErrorListener listener(source, diagnostics, bad_lines);
   KijunParser parser(&tokens);
   parser.removeErrorListeners();
-  parser.addErrorListener(&listener);
 
   std::unique_ptr<ast::RuleFile> file;
   try {
-    auto* tree = parser.ruleFile();
+    // Two-stage parse: the fast SLL prediction first, which is exact for
+    // files without syntax errors; only when it fails, again with full LL
+    // prediction and error reporting, so diagnostics are the same as before.
+    parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(
+        antlr4::atn::PredictionMode::SLL);
+    parser.setErrorHandler(std::make_shared<antlr4::BailErrorStrategy>());
+    KijunParser::RuleFileContext* tree = nullptr;
+    try {
+      tree = parser.ruleFile();
+    } catch (const antlr4::ParseCancellationException&) {
+      tokens.seek(0);
+      parser.reset();
+      parser.addErrorListener(&listener);
+      parser.setErrorHandler(std::make_shared<antlr4::DefaultErrorStrategy>());
+      parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(
+          antlr4::atn::PredictionMode::LL);
+      tree = parser.ruleFile();
+    }
     TreeBuilder builder(source, input, diagnostics);
     file = builder.Build(tree);
   } catch (const std::exception& error) {
