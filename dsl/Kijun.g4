@@ -186,6 +186,7 @@ primary
     | DATE                                                          # dateAtom
     | YEARMONTH                                                     # yearMonthAtom
     | (TRUE | FALSE)                                                # boolAtom
+    | FUMEI                                                         # unknownAtom
     | AT LEAST expr OF '(' expr (',' expr)* ')'                     # atLeastAtom
     | (ANY | ALL) OF '(' expr (',' expr)* ')'                       # anyAllAtom
     | CASES '{' caseArm+ ELSE '->' expr ';'? '}'                    # casesAtom

@@ -29,10 +29,11 @@ enum class ExprKind {
   kDate,       // integer_value = days since 1970-01-01
   kYearMonth,  // integer_value = year * 12 + (month - 1)
   kBoolean,
-  kName,   // an item, calculation, classification, level or loop variable
-  kIndex,  // args[0][args[1]], 1-based
-  kCall,   // name(args...)
-  kLoop,   // name(var in args[0] .. args[1] : args[2])
+  kUnknown,  // 不明: a value not known, of whatever type its branch needs
+  kName,     // an item, calculation, classification, level or loop variable
+  kIndex,    // args[0][args[1]], 1-based
+  kCall,     // name(args...)
+  kLoop,     // name(var in args[0] .. args[1] : args[2])
   kNegate,
   kNot,
   kBinary,   // op in + - * / ^ = != < <= > >= and or

@@ -20,6 +20,8 @@ const char* KindName(ast::ExprKind k) {
       return "date";
     case ast::ExprKind::kYearMonth:
       return "yearmonth";
+    case ast::ExprKind::kUnknown:
+      return "unknown";
     case ast::ExprKind::kBoolean:
       return "bool";
     case ast::ExprKind::kName:

@@ -73,6 +73,8 @@ std::string PrintExpr(const ast::Expr& e) {
       return FormatDate(e.integer_value);
     case ast::ExprKind::kYearMonth:
       return FormatYearMonth(e.integer_value);
+    case ast::ExprKind::kUnknown:
+      return "不明";
     case ast::ExprKind::kBoolean:
       return e.boolean_value ? "true" : "false";
     case ast::ExprKind::kName:

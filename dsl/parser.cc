@@ -844,6 +844,7 @@ class TreeBuilder {
       e->boolean_value = b->TRUE() != nullptr;
       return e;
     }
+    if (dynamic_cast<G::UnknownAtomContext*>(ctx)) return Make(ast::ExprKind::kUnknown, ctx);
     if (auto* a = dynamic_cast<G::AtLeastAtomContext*>(ctx)) {
       auto e = Make(ast::ExprKind::kAtLeast, ctx);
       for (auto* sub : a->expr()) e->args.push_back(Expr(sub));

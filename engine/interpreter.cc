@@ -288,6 +288,8 @@ class Evaluator {
         return Value::OfText(n.text);
       case Op::kTruth:
         return Tru(n.number != 0 ? Truth::kTrue : Truth::kFalse);
+      case Op::kUnknownValue:
+        return Value::UnknownOf(n.kind);
       case Op::kItem:
         return (*items_)[n.slot];
       case Op::kCalc:

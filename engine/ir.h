@@ -17,15 +17,16 @@ namespace kijun::engine::ir {
 enum class ValueKind : uint8_t { kTruth, kNumber, kText, kList };
 
 enum class Op : uint8_t {
-  kNumber,     // number
-  kText,       // text
-  kTruth,      // number != 0
-  kItem,       // slot = item
-  kCalc,       // slot = calculation
-  kLoopVar,    // slot = loop depth
-  kQualifies,  // slot = classification: a qualifying level reached
-  kLevelIs,    // slot = classification, number = level index
-  kIndex,      // a[0] list, a[1] 1-based index
+  kNumber,        // number
+  kText,          // text
+  kTruth,         // number != 0
+  kUnknownValue,  // 不明 of the node's kind
+  kItem,          // slot = item
+  kCalc,          // slot = calculation
+  kLoopVar,       // slot = loop depth
+  kQualifies,     // slot = classification: a qualifying level reached
+  kLevelIs,       // slot = classification, number = level index
+  kIndex,         // a[0] list, a[1] 1-based index
   kNeg,
   kNot,
   kAdd,

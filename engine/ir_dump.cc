@@ -105,6 +105,8 @@ const char* OpName(ir::Op op) {
       return "answered";
     case Op::kAddMonthsToDate:
       return "add-months-to-date";
+    case Op::kUnknownValue:
+      return "unknown";
     case Op::kKnown:
       return "known";
     case Op::kContains:

@@ -344,6 +344,8 @@ class Lowering {
         n.number = e.boolean_value ? 1 : 0;
         return n;
       }
+      case ast::ExprKind::kUnknown:
+        return Make(ir::Op::kUnknownValue, e);
       case ast::ExprKind::kName: {
         switch (e.symbol) {
           case ast::SymbolKind::kItem: {

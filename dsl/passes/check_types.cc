@@ -304,6 +304,7 @@ class CheckTypes : public Pass {
       case ast::ExprKind::kYearMonth:
         return Set(e, Type::Of(TypeKind::kYearMonth));
       case ast::ExprKind::kBoolean:
+      case ast::ExprKind::kUnknown:  // a truth unless a branch gives it another type
         return Set(e, Type::Of(TypeKind::kTruth));
       case ast::ExprKind::kName:
         return InferName(e);
@@ -427,7 +428,12 @@ class CheckTypes : public Pass {
   Type Unify(ast::Expr& e, const std::vector<ast::Expr*>& values) {
     Type result;
     bool first = true;
+    std::vector<ast::Expr*> unknowns;  // 不明 branches take the others' type
     for (auto* v : values) {
+      if (v->kind == ast::ExprKind::kUnknown) {
+        unknowns.push_back(v);
+        continue;
+      }
       Type t = Infer(*v);
       if (t.IsError()) return Error(e);
       if (first) {
@@ -452,6 +458,13 @@ class CheckTypes : public Pass {
         return Error(e);
       }
     }
+    if (first) {
+      d_->Error(e.where, "K343", "すべての分岐が「不明」では値の型が決まりません",
+                "every branch is 不明, so the value has no type",
+                "少なくとも一つの分岐に値を書いてください", "give a value in at least one branch");
+      return Error(e);
+    }
+    for (auto* u : unknowns) Set(*u, result);
     return Set(e, result);
   }
 

@@ -352,6 +352,8 @@ class Generator {
         return Exact(Const(n.number));
       case Op::kTruth:
         return {nullptr, nullptr, Truth(n.number != 0 ? 1 : 0)};
+      case Op::kUnknownValue:
+        return UnknownOf(n.kind);
       case Op::kItem:
         return Item(n.slot);
       case Op::kCalc:

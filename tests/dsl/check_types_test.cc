@@ -71,5 +71,18 @@ test "t" { given { a: 12.5 } }
   EXPECT_TRUE(c.Has("K340"));
 }
 
+TEST(CheckTypes, UnknownTakesTheTypeOfItsBranch) {
+  auto ok = Compile(Disease(R"(
+section s "s" { item x "x" : decimal(1) }
+calc y : decimal(1) = if x > 1 then x * 2 else 不明
+calc z : boolean = cases { x > 5 -> 不明; else -> true }
+)"));
+  ASSERT_TRUE(ok.rules) << ok.Rendered();
+  EXPECT_EQ(ok.rules->calcs[0].kind, engine::ir::ValueKind::kNumber);
+  auto bad = Compile(Disease(
+      "section s \"s\" { item x \"x\" : integer }\ncalc y = if x > 1 then 不明 else 不明\n"));
+  EXPECT_TRUE(bad.Has("K343"));
+}
+
 }  // namespace
 }  // namespace kijun::dsl
