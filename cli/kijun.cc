@@ -49,10 +49,11 @@ usage:
                                            judge N random forms per rule file with both
                                            engines and compare the whole results
   kijun dump --after=PASS FILE             show the tree after a pass
-options for the JIT: --engine jit|interp, --jit-cache DIR (default ~/.cache/kijun/jit),
-  --no-jit-cache, --jit-stats (cache hits and misses on stderr)
                                            (parse, resolve_names, check_cycles, check_types,
                                             check_levels, check_unused, lower_to_ir)
+
+options for judge, explain and test: --engine jit|interp (jit by default),
+  --jit-cache DIR (default ~/.cache/kijun/jit), --no-jit-cache, --jit-stats
 )";
 
 struct Args {
