@@ -1,11 +1,10 @@
 #include "dsl/program.h"
 
-#include <openssl/evp.h>
-
 #include <filesystem>
 #include <set>
 
 #include "dsl/parser.h"
+#include "dsl/sha256.h"
 
 namespace kijun::dsl {
 
@@ -18,28 +17,6 @@ std::vector<ast::RuleFile*> Program::AllFiles() const {
 }
 
 namespace {
-
-std::string Sha256Hex(const std::vector<std::string_view>& parts) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
-  for (auto part : parts) {
-    // Length-prefix each part so that boundaries are part of the hash.
-    std::string size = std::to_string(part.size()) + ":";
-    EVP_DigestUpdate(ctx, size.data(), size.size());
-    EVP_DigestUpdate(ctx, part.data(), part.size());
-  }
-  EVP_DigestFinal_ex(ctx, digest, &length);
-  EVP_MD_CTX_free(ctx);
-  static const char* kHex = "0123456789abcdef";
-  std::string hex;
-  for (unsigned int i = 0; i < length; ++i) {
-    hex += kHex[digest[i] >> 4];
-    hex += kHex[digest[i] & 15];
-  }
-  return hex;
-}
 
 class Loader {
  public:
@@ -129,7 +106,10 @@ class Loader {
 void Hash(Program& program) {
   std::vector<std::string_view> parts{kLanguageVersion};
   for (auto* file : program.AllFiles()) parts.push_back(file->source->text());
-  program.content_hash = "sha256:" + Sha256Hex(parts);
+  // Length-prefix each part so that boundaries are part of the hash.
+  std::string material;
+  for (auto part : parts) material.append(std::to_string(part.size())).append(":").append(part);
+  program.content_hash = "sha256:" + Sha256Hex(material);
 }
 
 }  // namespace

@@ -11,12 +11,11 @@ namespace kijun {
 namespace {
 
 TEST(HandwrittenParkinson, DecidesAsTheInterpreter) {
-  dsl::SourceManager sources;
-  dsl::Diagnostics diagnostics;
-  auto program = dsl::LoadProgram(KIJUN_SOURCE_DIR "/diseases/nanbyo/006_parkinson.kijun", sources,
-                                  diagnostics);
-  ASSERT_TRUE(dsl::RunFrontEnd(*program, diagnostics));
-  engine::ir::RuleSet rules = engine::LowerToIr(*program);
+  std::string load_error;
+  auto loaded = testing_support::LoadRules(KIJUN_SOURCE_DIR "/diseases/nanbyo/006_parkinson.kijun",
+                                           load_error);
+  ASSERT_TRUE(loaded) << load_error;
+  engine::ir::RuleSet rules = std::move(*loaded);
   bench::ParkinsonRules handwritten(rules);
   engine::RandomForms random(rules, 5);
   int diagnosis = rules.FindClassification("診断のカテゴリー");

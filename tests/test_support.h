@@ -63,6 +63,19 @@ inline std::string Disease(const std::string& body) {
   return "disease 指定難病 999 \"テスト\"\nvariants 新規, 更新\n" + body;
 }
 
+// The IR of the rule file at `path` (with its imports), or nullopt with the
+// rendered diagnostics in `error` when it does not compile.
+inline std::optional<engine::ir::RuleSet> LoadRules(const std::string& path, std::string& error) {
+  dsl::SourceManager sources;
+  dsl::Diagnostics diagnostics;
+  auto program = dsl::LoadProgram(path, sources, diagnostics);
+  if (!dsl::RunFrontEnd(*program, diagnostics)) {
+    for (const auto& d : diagnostics.Sorted()) error += dsl::Render(d);
+    return std::nullopt;
+  }
+  return engine::LowerToIr(*program);
+}
+
 // Every rule file under diseases/ (KIJUN_SOURCE_DIR must be defined by the
 // test target), sorted, for tests parameterised over the rule library.
 #ifdef KIJUN_SOURCE_DIR

@@ -639,13 +639,7 @@ class Generator {
       auto* next = Block("cases.next");
       b_.CreateCondBr(b_.CreateICmpEQ(c, Truth(0)), next, arm);
       b_.SetInsertPoint(arm);
-      V v = Gen(n.args[i + 1]);
-      V previous = Get(joined, n.kind);
-      V merged = Join(previous, v, n.kind);
-      llvm::Value* had = b_.CreateLoad(b_.getInt1Ty(), has);
-      V chosen{n.kind == ValueKind::kTruth ? nullptr : b_.CreateSelect(had, merged.lo, v.lo),
-               n.kind == ValueKind::kTruth ? nullptr : b_.CreateSelect(had, merged.hi, v.hi),
-               n.kind == ValueKind::kTruth ? b_.CreateSelect(had, merged.t, v.t) : nullptr};
+      V chosen = JoinSoFar(joined, has, Gen(n.args[i + 1]), n.kind);
       Put(joined, chosen);
       b_.CreateStore(b_.getTrue(), has);
       auto* decided = Block("cases.decided");
@@ -655,17 +649,19 @@ class Generator {
       b_.CreateBr(done);
       b_.SetInsertPoint(next);
     }
-    V v = Gen(n.args.back());
-    V previous = Get(joined, n.kind);
-    V merged = Join(previous, v, n.kind);
-    llvm::Value* had = b_.CreateLoad(b_.getInt1Ty(), has);
-    V chosen{n.kind == ValueKind::kTruth ? nullptr : b_.CreateSelect(had, merged.lo, v.lo),
-             n.kind == ValueKind::kTruth ? nullptr : b_.CreateSelect(had, merged.hi, v.hi),
-             n.kind == ValueKind::kTruth ? b_.CreateSelect(had, merged.t, v.t) : nullptr};
-    Put(result, chosen);
+    Put(result, JoinSoFar(joined, has, Gen(n.args.back()), n.kind));
     b_.CreateBr(done);
     b_.SetInsertPoint(done);
     return Get(result, n.kind);
+  }
+
+  // `v` joined with the values of the earlier arms that were possible
+  // (`joined`, valid when `has` is set), as the interpreter's cases does.
+  V JoinSoFar(const Slot& joined, llvm::Value* has, const V& v, ValueKind kind) {
+    V merged = Join(Get(joined, kind), v, kind);
+    llvm::Value* had = b_.CreateLoad(b_.getInt1Ty(), has);
+    if (kind == ValueKind::kTruth) return {nullptr, nullptr, b_.CreateSelect(had, merged.t, v.t)};
+    return {b_.CreateSelect(had, merged.lo, v.lo), b_.CreateSelect(had, merged.hi, v.hi), nullptr};
   }
 
   V Loop(const ir::Node& n) {

@@ -8,11 +8,11 @@
 #include <llvm/Passes/PassBuilder.h>
 #include <llvm/Support/TargetSelect.h>
 #include <llvm/Support/raw_ostream.h>
-#include <openssl/evp.h>
 
 #include <atomic>
 #include <cstdlib>
 
+#include "dsl/sha256.h"
 #include "engine/jit/codegen.h"
 #include "engine/jit/object_cache.h"
 #include "engine/jit/runtime.h"
@@ -75,16 +75,7 @@ void OptimizeIr(llvm::Module& module) {
 
 // A short hex digest naming a cached object.
 std::string ObjectKey(const std::string& material) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_Digest(material.data(), material.size(), digest, &length, EVP_sha256(), nullptr);
-  static const char* kHex = "0123456789abcdef";
-  std::string hex;
-  for (unsigned int i = 0; i < 20 && i < length; ++i) {
-    hex += kHex[digest[i] >> 4];
-    hex += kHex[digest[i] & 15];
-  }
-  return hex;
+  return dsl::Sha256Hex(material).substr(0, 40);
 }
 
 }  // namespace

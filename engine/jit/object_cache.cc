@@ -2,12 +2,13 @@
 
 #include <llvm/IR/Module.h>
 #include <llvm/Support/MemoryBuffer.h>
-#include <openssl/evp.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+
+#include "dsl/sha256.h"
 
 namespace kijun::engine::jit {
 
@@ -16,19 +17,6 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr const char* kMagic = "KIJUN-OBJECT-1\n";
-
-std::string Sha256Hex(const char* data, size_t size) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_Digest(data, size, digest, &length, EVP_sha256(), nullptr);
-  static const char* kHex = "0123456789abcdef";
-  std::string hex;
-  for (unsigned int i = 0; i < length; ++i) {
-    hex += kHex[digest[i] >> 4];
-    hex += kHex[digest[i] & 15];
-  }
-  return hex;
-}
 
 }  // namespace
 
@@ -53,7 +41,7 @@ void DiskObjectCache::notifyObjectCompiled(const llvm::Module* module,
   {
     std::ofstream out(temporary, std::ios::binary);
     if (!out) return;  // a cache that cannot be written is only slower
-    out << kMagic << Sha256Hex(object.getBufferStart(), object.getBufferSize()) << '\n';
+    out << kMagic << dsl::Sha256Hex({object.getBufferStart(), object.getBufferSize()}) << '\n';
     out.write(object.getBufferStart(), static_cast<std::streamsize>(object.getBufferSize()));
     if (!out) {
       std::error_code ec;
@@ -83,7 +71,7 @@ std::unique_ptr<llvm::MemoryBuffer> DiskObjectCache::getObject(const llvm::Modul
     std::string digest = contents.substr(magic.size(), 64);
     const char* object = contents.data() + digest_end + 1;
     size_t size = contents.size() - digest_end - 1;
-    ok = size > 0 && Sha256Hex(object, size) == digest;
+    ok = size > 0 && dsl::Sha256Hex({object, size}) == digest;
     if (ok) {
       ++hits_;
       return llvm::MemoryBuffer::getMemBufferCopy(llvm::StringRef(object, size), path);

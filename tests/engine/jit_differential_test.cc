@@ -39,11 +39,10 @@ std::string Show(const NativeValue& v) {
 class JitDifferential : public testing::TestWithParam<std::string> {};
 
 TEST_P(JitDifferential, CompiledRulesMatchTheInterpreter) {
-  dsl::SourceManager sources;
-  dsl::Diagnostics diagnostics;
-  auto program = dsl::LoadProgram(GetParam(), sources, diagnostics);
-  ASSERT_TRUE(dsl::RunFrontEnd(*program, diagnostics));
-  ir::RuleSet rules = LowerToIr(*program);
+  std::string load_error;
+  auto loaded = testing_support::LoadRules(GetParam(), load_error);
+  ASSERT_TRUE(loaded) << load_error;
+  ir::RuleSet rules = std::move(*loaded);
 
   std::string error;
   JitEngine* engine = JitEngine::Get(&error);
@@ -139,11 +138,10 @@ TEST_P(JitDifferential, CompiledRulesMatchTheInterpreter) {
 // The whole judgment — values, messages, levels, explanation — through the
 // JIT path must be byte-identical to the interpreter's.
 TEST_P(JitDifferential, WholeJudgmentIsByteIdentical) {
-  dsl::SourceManager sources;
-  dsl::Diagnostics diagnostics;
-  auto program = dsl::LoadProgram(GetParam(), sources, diagnostics);
-  ASSERT_TRUE(dsl::RunFrontEnd(*program, diagnostics));
-  ir::RuleSet rules = LowerToIr(*program);
+  std::string load_error;
+  auto loaded = testing_support::LoadRules(GetParam(), load_error);
+  ASSERT_TRUE(loaded) << load_error;
+  ir::RuleSet rules = std::move(*loaded);
   std::string error;
   auto native = JitEngine::Get(&error)->Compile(rules, error);
   ASSERT_NE(native, nullptr) << error;

@@ -38,11 +38,10 @@ bool UsesKnown(const ir::Node& n, const std::vector<bool>& calc_known,
 class Refinement : public testing::TestWithParam<std::string> {};
 
 TEST_P(Refinement, AnsweringAnUnknownNeverChangesADecidedJudgment) {
-  dsl::SourceManager sources;
-  dsl::Diagnostics diagnostics;
-  auto program = dsl::LoadProgram(GetParam(), sources, diagnostics);
-  ASSERT_TRUE(dsl::RunFrontEnd(*program, diagnostics));
-  ir::RuleSet rules = LowerToIr(*program);
+  std::string load_error;
+  auto loaded = testing_support::LoadRules(GetParam(), load_error);
+  ASSERT_TRUE(loaded) << load_error;
+  ir::RuleSet rules = std::move(*loaded);
 
   std::vector<bool> calc_known(rules.calcs.size()), class_known(rules.classifications.size());
   for (size_t c = 0; c < rules.calcs.size(); ++c) {
