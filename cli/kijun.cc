@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <iostream>
@@ -24,6 +25,7 @@
 #include "engine/judgment_render.h"
 #include "engine/lower_to_ir.h"
 #include "engine/random_forms.h"
+#include "engine/rule_coverage.h"
 #include "engine/rule_tests.h"
 
 namespace kijun::cli {
@@ -36,6 +38,8 @@ constexpr const char* kUsage = R"(kijun — 指定難病・小慢の診断基準
 usage:
   kijun check PATH...                      check rule files or folders (exit 1 on errors)
   kijun test PATH...                       run the example patients in rule files
+  kijun coverage PATH... [--json FILE] [--require PERCENT]
+                                           conditions the tests exercise both true and false
   kijun judge --in FORMS.jsonl [--out RESULTS.jsonl] [--rules DIR]
                                            judge one form per line
   kijun explain [--rules DIR] [--lang ja|en] FORM.json
@@ -167,6 +171,71 @@ int Test(const Args& args) {
   if (broken > 0) std::cout << broken << " files could not be compiled\n";
   std::cout << passed << " passed, " << failed << " failed\n";
   return failed > 0 || broken > 0 ? 1 : 0;
+}
+
+// `kijun coverage`: for each rule file, the conditions its tests have seen
+// both true and false, and the ones they have not.
+int Coverage(const Args& args) {
+  if (args.positional.empty()) {
+    std::cerr << "kijun coverage: ファイルかフォルダを指定してください / give files or folders\n";
+    return 2;
+  }
+  double require = 0;
+  if (args.Has("require")) {
+    try {
+      require = std::stod(args.Get("require", "0"));
+    } catch (const std::exception&) {
+      std::cerr << "kijun coverage: --require には 0〜100 の数を指定してください / --require "
+                   "takes a percentage\n";
+      return 2;
+    }
+  }
+  dsl::SourceManager sources;
+  dsl::Diagnostics diagnostics;
+  json report = json::array();
+  int covered = 0, total = 0, broken = 0;
+  for (const auto& path : FindRuleFiles(args.positional)) {
+    size_t before = diagnostics.error_count();
+    CompiledRuleFile file = CompileRuleFile(path, sources, diagnostics);
+    if (!file.rules || diagnostics.error_count() > before) {
+      ++broken;
+      continue;
+    }
+    engine::FileCoverage c = engine::MeasureRuleCoverage(*file.program, *file.rules);
+    covered += c.Covered();
+    total += c.Total();
+    std::cout << c.path << ": " << c.Covered() << "/" << c.Total() << " conditions both ways, "
+              << c.tests << " tests\n";
+    for (const auto& k : c.conditions) {
+      if (k.Covered()) continue;
+      const char* missing = k.seen_true    ? "偽になるテストがありません / never false"
+                            : k.seen_false ? "真になるテストがありません / never true"
+                                           : "真にも偽にもなっていません / never decided";
+      std::cout << "  " << k.where << " " << k.owner << (k.level.empty() ? "" : " " + k.level)
+                << (k.whole ? "" : " (条件の一部 / part)") << ": " << k.text << "\n    " << missing
+                << "\n";
+    }
+    report.push_back(engine::CoverageToJson(c));
+  }
+  PrintDiagnostics(diagnostics);
+  double percent = total > 0 ? 100.0 * covered / total : 100.0;
+  char line[128];
+  std::snprintf(line, sizeof line, "%d/%d conditions exercised both ways (%.1f%%)", covered, total,
+                percent);
+  std::cout << line << '\n';
+  if (args.Has("json")) {
+    std::ofstream out(args.Get("json", ""));
+    out << json{{"covered", covered}, {"total", total}, {"files", report}}.dump(1) << '\n';
+    if (!out) {
+      std::cerr << "kijun coverage: " << args.Get("json", "") << " に書けません / cannot write\n";
+      return 2;
+    }
+  }
+  if (broken > 0) {
+    std::cout << broken << " files could not be compiled\n";
+    return 1;
+  }
+  return percent + 1e-9 < require ? 1 : 0;
 }
 
 // Reads the envelope of one form: {"id", "disease", "variant", "date", "items"}.
@@ -535,6 +604,7 @@ int main(int argc, char** argv) {
   } stats{args.Has("jit-stats")};
   if (command == "check") return Check(args);
   if (command == "test") return Test(args);
+  if (command == "coverage") return Coverage(args);
   if (command == "judge") return Judge(args);
   if (command == "explain") return Explain(args);
   if (command == "dump") return Dump(args);

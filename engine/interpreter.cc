@@ -17,6 +17,8 @@ class Evaluator {
   Evaluator(const ir::RuleSet& rules, Judgment& out, CompiledRules* compiled)
       : rules_(rules), out_(out), compiled_(compiled) {}
 
+  void Observe(ConditionObserver* observer) { observer_ = observer; }
+
   void Run(const BoundForm& bound, const FormInput& form) {
     form_ = &form;
     items_ = &bound.values;
@@ -280,6 +282,13 @@ class Evaluator {
   }
 
   Value Eval(const ir::Node& n) {
+    if (observer_ == nullptr) return EvalNode(n);
+    Value v = EvalNode(n);
+    if (v.kind == ir::ValueKind::kTruth) observer_->Seen(n, v.truth);
+    return v;
+  }
+
+  Value EvalNode(const ir::Node& n) {
     using ir::Op;
     switch (n.op) {
       case Op::kNumber:
@@ -636,6 +645,7 @@ class Evaluator {
   const ir::RuleSet& rules_;
   Judgment& out_;
   CompiledRules* compiled_ = nullptr;
+  ConditionObserver* observer_ = nullptr;
   std::vector<RaisedError> raised_;
   const FormInput* form_ = nullptr;
   const std::vector<Value>* items_ = nullptr;
@@ -654,8 +664,10 @@ Judgment Judge(const ir::RuleSet& rules, const FormInput& form, const nlohmann::
   return Evaluate(rules, form, BindForm(rules, items), compiled);
 }
 
-Judgment Evaluate(const ir::RuleSet& rules, const FormInput& form, const BoundForm& bound,
-                  CompiledRules* compiled) {
+namespace {
+
+Judgment Run(const ir::RuleSet& rules, const FormInput& form, const BoundForm& bound,
+             CompiledRules* compiled, ConditionObserver* observer) {
   Judgment out;
   out.id = form.id;
   out.disease = rules.DiseaseKey();
@@ -672,8 +684,22 @@ Judgment Evaluate(const ir::RuleSet& rules, const FormInput& form, const BoundFo
                             "様式の区分「" + form.variant + "」はありません (" + known + ")",
                             "unknown form variant '" + form.variant + "' (" + known + ")"});
   }
-  Evaluator(rules, out, compiled).Run(bound, form);
+  Evaluator evaluator(rules, out, compiled);
+  evaluator.Observe(observer);
+  evaluator.Run(bound, form);
   return out;
+}
+
+}  // namespace
+
+Judgment Evaluate(const ir::RuleSet& rules, const FormInput& form, const BoundForm& bound,
+                  CompiledRules* compiled) {
+  return Run(rules, form, bound, compiled, nullptr);
+}
+
+Judgment Observe(const ir::RuleSet& rules, const FormInput& form, const nlohmann::json& items,
+                 ConditionObserver& observer) {
+  return Run(rules, form, BindForm(rules, items), nullptr, &observer);
 }
 
 bool Judgment::HasErrors() const {

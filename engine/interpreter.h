@@ -27,4 +27,16 @@ Judgment Judge(const ir::RuleSet& rules, const FormInput& form, const nlohmann::
 Judgment Evaluate(const ir::RuleSet& rules, const FormInput& form, const BoundForm& bound,
                   CompiledRules* compiled = nullptr);
 
+// Sees every truth value the interpreter computes, node by node. Used to
+// measure rule coverage (engine/rule_coverage.h), never when judging.
+class ConditionObserver {
+ public:
+  virtual ~ConditionObserver() = default;
+  virtual void Seen(const ir::Node& node, Truth result) = 0;
+};
+
+// Judge on the interpreter alone, telling `observer` each truth value.
+Judgment Observe(const ir::RuleSet& rules, const FormInput& form, const nlohmann::json& items,
+                 ConditionObserver& observer);
+
 }  // namespace kijun::engine

@@ -148,16 +148,22 @@ bool Holds(const ast::Expectation& x, const ir::RuleSet& rules, const Judgment& 
 
 }  // namespace
 
+FormInput TestCaseForm(const dsl::ast::TestCase& test, nlohmann::json& items) {
+  items = json::object();
+  for (const auto& b : test.given) items[b.name] = LiteralToJson(b.value);
+  FormInput form;
+  form.id = test.name;
+  form.variant = test.variant;
+  form.date = test.date;
+  return form;
+}
+
 RuleTestReport RunRuleTests(const dsl::Program& program, const ir::RuleSet& rules,
                             CompiledRules* compiled) {
   RuleTestReport report;
   for (const auto& test : program.main->tests) {
-    json items = json::object();
-    for (const auto& b : test.given) items[b.name] = LiteralToJson(b.value);
-    FormInput form;
-    form.id = test.name;
-    form.variant = test.variant;
-    form.date = test.date;
+    json items;
+    FormInput form = TestCaseForm(test, items);
     Judgment j = Judge(rules, form, items, compiled);
     bool ok = true;
     for (const auto& x : test.expectations) {

@@ -1,11 +1,13 @@
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 #include "dsl/program.h"
 #include "engine/compiled_rules.h"
 #include "engine/ir.h"
+#include "engine/judgment.h"
 
 namespace kijun::engine {
 
@@ -21,6 +23,10 @@ struct RuleTestReport {
   int failed = 0;
   std::vector<RuleTestFailure> failures;
 };
+
+// The form of one example patient: its variant and date, and its answers
+// into `items`.
+FormInput TestCaseForm(const dsl::ast::TestCase& test, nlohmann::json& items);
 
 // Runs the example patients written in the program's main file against
 // `rules` (the lowered form of the same program) and compares every
