@@ -6,8 +6,8 @@
 #include <map>
 #include <sstream>
 
-#include "cli/rule_library.h"
 #include "dsl/calendar.h"
+#include "plugins/rule_library.h"
 
 namespace kijun::cli {
 
@@ -37,6 +37,10 @@ std::vector<CatalogEntry> ReadCatalog(const std::string& path, std::string& erro
 }
 
 namespace {
+
+using plugins::CompiledRuleFile;
+using plugins::CompileRuleFile;
+using plugins::FindRuleFiles;
 
 // What the rule files say about one disease.
 struct Coverage {

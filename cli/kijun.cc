@@ -14,11 +14,11 @@
 #include <vector>
 
 #include "cli/catalog.h"
-#include "cli/rule_library.h"
 #include "dsl/ast_dump.h"
 #include "dsl/calendar.h"
 #include "dsl/formatter.h"
 #include "dsl/pass.h"
+#include "engine/form_envelope.h"
 #include "engine/interpreter.h"
 #include "engine/ir_dump.h"
 #include "engine/jit/differential.h"
@@ -27,9 +27,20 @@
 #include "engine/random_forms.h"
 #include "engine/rule_coverage.h"
 #include "engine/rule_tests.h"
+#include "plugins/rule_library.h"
 
 namespace kijun::cli {
 namespace {
+
+using plugins::CompiledRuleFile;
+using plugins::CompileNative;
+using plugins::CompileRuleFile;
+using plugins::Engine;
+using plugins::FindRuleFiles;
+using plugins::JitCacheStats;
+using plugins::RuleLibrary;
+using plugins::SetJitCacheDirectory;
+using plugins::StartJit;
 
 using nlohmann::json;
 
@@ -238,38 +249,6 @@ int Coverage(const Args& args) {
   return percent + 1e-9 < require ? 1 : 0;
 }
 
-// Reads the envelope of one form: {"id", "disease", "variant", "date", "items"}.
-bool ReadForm(const json& line, engine::FormInput& form, std::string& error_ja,
-              std::string& error_en) {
-  if (!line.is_object()) {
-    error_ja = "フォームは JSON オブジェクトにしてください";
-    error_en = "a form must be a JSON object";
-    return false;
-  }
-  if (auto it = line.find("id"); it != line.end()) {
-    form.id = it->is_string() ? it->get<std::string>() : it->dump();
-  }
-  auto disease = line.find("disease");
-  if (disease == line.end() || !disease->is_string()) {
-    error_ja = "「disease」(例: \"指定難病/6\") がありません";
-    error_en = "missing \"disease\" (e.g. \"指定難病/6\")";
-    return false;
-  }
-  form.disease = disease->get<std::string>();
-  if (auto it = line.find("variant"); it != line.end() && it->is_string())
-    form.variant = it->get<std::string>();
-  if (auto it = line.find("date"); it != line.end() && !it->is_null()) {
-    auto days = it->is_string() ? dsl::ParseDate(it->get<std::string>()) : std::nullopt;
-    if (!days) {
-      error_ja = "「date」は実在する日付 \"YYYY-MM-DD\" にしてください";
-      error_en = "\"date\" must be a real date \"YYYY-MM-DD\"";
-      return false;
-    }
-    form.date = days;
-  }
-  return true;
-}
-
 nlohmann::ordered_json ErrorResult(size_t line, const std::string& id, const std::string& ja,
                                    const std::string& en) {
   nlohmann::ordered_json out;
@@ -345,7 +324,7 @@ int Judge(const Args& args) {
       ++invalid;
       continue;
     }
-    if (!ReadForm(line, form, ja, en)) {
+    if (!engine::ReadFormEnvelope(line, form, ja, en)) {
       *out << ErrorResult(line_number, form.id, ja, en).dump(-1, ' ', false) << '\n';
       ++invalid;
       continue;
@@ -400,7 +379,7 @@ int Explain(const Args& args) {
     std::cerr << "kijun explain: JSON として読めません / not valid JSON\n";
     return 1;
   }
-  if (!ReadForm(form_json, form, ja, en)) {
+  if (!engine::ReadFormEnvelope(form_json, form, ja, en)) {
     std::cerr << "kijun explain: " << ja << " / " << en << '\n';
     return 1;
   }

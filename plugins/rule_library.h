@@ -12,7 +12,7 @@
 #include "engine/jit/jit_engine.h"
 #include "engine/jit/native_judge.h"
 
-namespace kijun::cli {
+namespace kijun::plugins {
 
 // One rule file taken through the whole front end.
 struct CompiledRuleFile {
@@ -62,6 +62,13 @@ class RuleLibrary {
   // latest version. Null when there is none.
   const engine::ir::RuleSet* Find(const std::string& disease, std::optional<int64_t> date) const;
 
+  // The JIT's code for `rules`, or null (it then runs on the interpreter).
+  // Thread-safe: each thread makes its own engine::jit::NativeJudge from it.
+  const engine::jit::NativeRuleSet* Native(const engine::ir::RuleSet* rules) const;
+
+  // Every disease version loaded, in file order.
+  const std::vector<std::unique_ptr<engine::ir::RuleSet>>& all() const { return rules_; }
+
   size_t size() const { return rules_.size(); }
 
  private:
@@ -70,4 +77,4 @@ class RuleLibrary {
   std::vector<std::unique_ptr<engine::jit::NativeJudge>> judges_;
 };
 
-}  // namespace kijun::cli
+}  // namespace kijun::plugins

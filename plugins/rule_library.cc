@@ -1,4 +1,4 @@
-#include "cli/rule_library.h"
+#include "plugins/rule_library.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -7,7 +7,7 @@
 #include "dsl/pass.h"
 #include "engine/lower_to_ir.h"
 
-namespace kijun::cli {
+namespace kijun::plugins {
 
 namespace fs = std::filesystem;
 
@@ -112,4 +112,11 @@ engine::CompiledRules* RuleLibrary::Compiled(const engine::ir::RuleSet* rules) {
   return nullptr;
 }
 
-}  // namespace kijun::cli
+const engine::jit::NativeRuleSet* RuleLibrary::Native(const engine::ir::RuleSet* rules) const {
+  for (size_t i = 0; i < rules_.size(); ++i) {
+    if (rules_[i].get() == rules) return native_[i].get();
+  }
+  return nullptr;
+}
+
+}  // namespace kijun::plugins

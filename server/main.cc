@@ -1,0 +1,85 @@
+// kijun-server: the registry's HTTPS server (docs/api.yaml).
+
+#include <Poco/Net/SSLManager.h>
+
+#include <csignal>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "dsl/diagnostic.h"
+#include "plugins/rule_library.h"
+#include "server/check_service.h"
+#include "server/https_server.h"
+#include "server/router.h"
+#include "server/server_config.h"
+
+namespace {
+
+constexpr const char* kUsage = R"(usage: kijun-server --pki DIR [--db CONNINFO] [options]
+  --host ADDR             listen address (default 127.0.0.1)
+  --port N                port (default 8443)
+  --pki DIR               server.key, server.crt, ca.crt (terminal CA), crl.pem
+  --db CONNINFO           libpq connection string of the registry database
+  --db-connections N      connection pool size (default 4)
+  --rules DIR             rule files (default diseases)
+  --jit-cache DIR         compiled rules cache (default: none)
+  --threads N             request threads (default 8)
+  --session-minutes N     session lifetime (default 30)
+)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace kijun;
+  std::vector<std::string> args(argv + 1, argv + argc);
+  server::ServerConfig config;
+  std::string error;
+  if (!server::ParseServerConfig(args, config, error)) {
+    std::cerr << "kijun-server: " << error << "\n" << kUsage;
+    return 2;
+  }
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  plugins::SetJitCacheDirectory(config.jit_cache);
+  dsl::SourceManager sources;
+  dsl::Diagnostics diagnostics;
+  plugins::RuleLibrary library;
+  library.Load(config.rules, sources, diagnostics, plugins::Engine::kJit);
+  for (const auto& d : diagnostics.Sorted()) std::cerr << dsl::Render(d);
+  if (library.size() == 0) {
+    std::cerr << "kijun-server: no usable disease files in '" << config.rules << "'\n";
+    return 1;
+  }
+
+  Poco::Net::initializeSSL();
+  int status = 0;
+  try {
+    server::Router router;
+    server::CheckService check(library);
+    check.Register(router);
+    router.Add("GET", "/health", [&](server::ApiRequest&) {
+      return server::ApiResponse{200, {{"status", "ok"}, {"diseases", library.size()}}, "", ""};
+    });
+    server::HttpsServer https(config, router);
+    https.Start();
+    std::cout << "kijun-server: listening on https://" << config.host << ":" << https.port() << " ("
+              << library.size() << " disease versions)" << std::endl;
+    int signal = 0;
+    sigwait(&signals, &signal);
+    std::cout << "kijun-server: stopping" << std::endl;
+    https.Stop();
+  } catch (const Poco::Exception& e) {
+    std::cerr << "kijun-server: " << e.displayText() << '\n';
+    status = 1;
+  } catch (const std::exception& e) {
+    std::cerr << "kijun-server: " << e.what() << '\n';
+    status = 1;
+  }
+  Poco::Net::uninitializeSSL();
+  return status;
+}

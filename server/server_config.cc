@@ -1,0 +1,84 @@
+#include "server/server_config.h"
+
+#include <charconv>
+
+namespace kijun::server {
+
+void ServerConfig::UsePkiFolder(const std::string& folder) {
+  server_key = folder + "/server.key";
+  server_certificate = folder + "/server.crt";
+  client_ca = folder + "/ca.crt";
+  crl = folder + "/crl.pem";
+}
+
+namespace {
+
+bool ParseInt(const std::string& text, int low, int high, int& out) {
+  int value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || value < low || value > high) {
+    return false;
+  }
+  out = value;
+  return true;
+}
+
+}  // namespace
+
+bool ParseServerConfig(const std::vector<std::string>& args, ServerConfig& config,
+                       std::string& error) {
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& name = args[i];
+    if (name.rfind("--", 0) != 0 || i + 1 >= args.size()) {
+      error = "option '" + name + "' needs a value (--name VALUE)";
+      return false;
+    }
+    const std::string& value = args[++i];
+    int number = 0;
+    if (name == "--host") {
+      config.host = value;
+    } else if (name == "--port") {
+      if (!ParseInt(value, 1, 65535, number)) {
+        error = "--port must be 1..65535, not '" + value + "'";
+        return false;
+      }
+      config.port = number;
+    } else if (name == "--pki") {
+      config.UsePkiFolder(value);
+    } else if (name == "--db") {
+      config.database = value;
+    } else if (name == "--db-connections") {
+      if (!ParseInt(value, 1, 256, number)) {
+        error = "--db-connections must be 1..256";
+        return false;
+      }
+      config.database_connections = number;
+    } else if (name == "--rules") {
+      config.rules = value;
+    } else if (name == "--jit-cache") {
+      config.jit_cache = value;
+    } else if (name == "--threads") {
+      if (!ParseInt(value, 1, 1024, number)) {
+        error = "--threads must be 1..1024";
+        return false;
+      }
+      config.threads = number;
+    } else if (name == "--session-minutes") {
+      if (!ParseInt(value, 1, 24 * 60, number)) {
+        error = "--session-minutes must be 1..1440";
+        return false;
+      }
+      config.session_minutes = number;
+    } else {
+      error = "unknown option '" + name + "'";
+      return false;
+    }
+  }
+  if (config.server_key.empty()) {
+    error = "--pki DIR is required (server.key, server.crt, ca.crt, crl.pem)";
+    return false;
+  }
+  return true;
+}
+
+}  // namespace kijun::server

@@ -1,0 +1,39 @@
+#pragma once
+
+// What the registry server needs to start: where it listens, its TLS
+// material, its database and its rules. Read from command-line options.
+
+#include <string>
+#include <vector>
+
+namespace kijun::server {
+
+struct ServerConfig {
+  std::string host = "127.0.0.1";
+  int port = 8443;
+  // TLS: the server's key and certificate, the CA that issues terminal
+  // (client) certificates, and that CA's revocation list.
+  std::string server_key;
+  std::string server_certificate;
+  std::string client_ca;
+  std::string crl;  // "" = no revocation list
+  // libpq connection string of the registry database.
+  std::string database;
+  int database_connections = 4;
+  std::string rules = "diseases";
+  std::string jit_cache;  // "" = no object cache
+  int threads = 8;
+  size_t max_body_bytes = 1 << 20;
+  int session_minutes = 30;
+
+  // The PKI folder made by scripts/dev_pki.sh: server.key, server.crt,
+  // ca.crt, crl.pem.
+  void UsePkiFolder(const std::string& folder);
+};
+
+// Parses `--port N --pki DIR --db CONNINFO --rules DIR ...`. On a bad
+// option, returns false with the reason in `error`.
+bool ParseServerConfig(const std::vector<std::string>& args, ServerConfig& config,
+                       std::string& error);
+
+}  // namespace kijun::server
