@@ -18,17 +18,57 @@ std::string Where(const dsl::SourceLocation& w) {
          ":" + std::to_string(w.column);
 }
 
-// A condition that can be both true and false: not a constant, and not
-// answered(), which is never false.
-bool Decidable(const ir::Node& n) {
-  return n.kind == ir::ValueKind::kTruth && n.op != ir::Op::kTruth && n.op != ir::Op::kAnswered;
+// Whether `n` can never be false, whatever the answers: answered() (true or
+// unknown), a calculation or a combination built only from such parts, or a
+// classification's "qualifies" when its first level that can never be false
+// qualifies and so does every level before it.
+bool NeverFalse(const ir::RuleSet& rules, const ir::Node& n, int depth = 0) {
+  if (depth > 64) return false;
+  switch (n.op) {
+    case ir::Op::kAnswered:
+      return true;
+    case ir::Op::kTruth:
+      return n.number != 0;
+    case ir::Op::kCalc:
+      return NeverFalse(rules, rules.calcs[size_t(n.slot)].expr, depth + 1);
+    case ir::Op::kAnd:
+    case ir::Op::kAllOf:
+      for (const auto& a : n.args) {
+        if (!NeverFalse(rules, a, depth + 1)) return false;
+      }
+      return !n.args.empty();
+    case ir::Op::kOr:
+    case ir::Op::kAnyOf:
+      for (const auto& a : n.args) {
+        if (NeverFalse(rules, a, depth + 1)) return true;
+      }
+      return false;
+    case ir::Op::kQualifies: {
+      const ir::Classification& c = rules.classifications[size_t(n.slot)];
+      for (size_t l = 0; l < c.levels.size(); ++l) {
+        if (!c.qualifying[l]) return false;
+        if (!c.levels[l].condition || NeverFalse(rules, *c.levels[l].condition, depth + 1)) {
+          return true;
+        }
+      }
+      return false;
+    }
+    default:
+      return false;
+  }
+}
+
+// A condition that can be both true and false: a yes/no value that is not a
+// constant and not built to be never false.
+bool Decidable(const ir::RuleSet& rules, const ir::Node& n) {
+  return n.kind == ir::ValueKind::kTruth && n.op != ir::Op::kTruth && !NeverFalse(rules, n);
 }
 
 // Lays out the conditions of one file's rules and records what the tests
 // make of them.
 class CoverageMap : public ConditionObserver {
  public:
-  explicit CoverageMap(FileCoverage& out) : out_(out) {}
+  CoverageMap(const ir::RuleSet& rules, FileCoverage& out) : rules_(rules), out_(out) {}
 
   // A rule's whole condition, its clauses, and the conditions of the cases
   // and ifs inside it.
@@ -65,7 +105,7 @@ class CoverageMap : public ConditionObserver {
  private:
   void Add(const ir::Node& n, const dsl::SourceLocation& at, const std::string& owner,
            const std::string& level, bool whole) {
-    if (!Decidable(n) || index_.count(&n) != 0) return;
+    if (!Decidable(rules_, n) || index_.count(&n) != 0) return;
     index_[&n] = out_.conditions.size();
     out_.conditions.push_back({Where(at), int(at.line), owner, level, n.text, whole});
   }
@@ -90,6 +130,7 @@ class CoverageMap : public ConditionObserver {
     }
   }
 
+  const ir::RuleSet& rules_;
   FileCoverage& out_;
   std::map<const ir::Node*, size_t> index_;
 };
@@ -107,7 +148,7 @@ FileCoverage MeasureRuleCoverage(const dsl::Program& program, const ir::RuleSet&
   const ast::RuleFile& main = *program.main;
   out.path = main.source != nullptr ? main.source->path() : rules.path;
   out.tests = static_cast<int>(main.tests.size());
-  CoverageMap map(out);
+  CoverageMap map(rules, out);
   for (const auto& c : main.classifications) {
     int k = rules.FindClassification(c->name);
     if (k < 0) continue;

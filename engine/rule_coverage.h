@@ -7,8 +7,9 @@
 // show them, and of "k of n", any and all); and the condition of every
 // `cases` branch and `if` inside them or inside any calculation. A condition
 // is exercised both ways when some test makes it true and some test makes it
-// false; an unknown result counts as neither. answered() (never false) and
-// constants are left out.
+// false; an unknown result counts as neither. Conditions that can never be
+// false by construction (answered(), which is true or unknown, and what is
+// built only from it) and constants are left out.
 
 #include <nlohmann/json.hpp>
 #include <string>

@@ -146,3 +146,39 @@ test "t" {
 
 }  // namespace
 }  // namespace kijun::engine
+
+namespace kijun::engine {
+namespace {
+
+TEST(RuleCoverage, ConditionsThatCanNeverBeFalseAreLeftOut) {
+  auto c = testing_support::Compile(testing_support::Disease(R"(
+section s "s" {
+  item a "a" : answer
+  item b "b" : answer
+}
+calc 記入 "記入" : boolean = answered(a)
+severity 重症度 {
+  level 対象 : 記入
+  level 対象外 : otherwise
+  qualifying 対象
+}
+outcome 判定 {
+  level 認定 : 重症度 and b
+  level 非該当 : otherwise
+}
+test "t" {
+  given { a: 該当, b: 該当 }
+  expect 判定 = 認定
+}
+)"));
+  ASSERT_TRUE(c.rules) << c.Rendered();
+  FileCoverage coverage = MeasureRuleCoverage(*c.program, *c.rules);
+  // Left: 認定's whole condition and its clause b; 記入, 対象 and the
+  // clause 重症度 (qualifies only through a never-false level) are not.
+  std::vector<std::string> texts;
+  for (const auto& k : coverage.conditions) texts.push_back(k.text);
+  EXPECT_EQ(texts, (std::vector<std::string>{"重症度 and b", "b"}));
+}
+
+}  // namespace
+}  // namespace kijun::engine
