@@ -8,6 +8,7 @@ packages=(
   antlr4 libantlr4-runtime-dev default-jre-headless
   llvm-19-dev
   libpoco-dev libpq-dev postgresql-15 libssl-dev openssl
+  python3 wrk
   libgtest-dev libgmock-dev libbenchmark-dev
   nlohmann-json3-dev
   clang-format clang-tidy

@@ -13,7 +13,6 @@ using nlohmann::json;
 using nlohmann::ordered_json;
 
 void CheckService::Register(Router& router) const {
-  router.Add("POST", "/check", [this](ApiRequest& r) { return Check(r); });
   router.Add("GET", "/diseases", [this](ApiRequest& r) { return Diseases(r); });
   router.Add("GET", "/diseases/{programme}/{number}/form",
              [this](ApiRequest& r) { return FormSchema(r); });
@@ -48,13 +47,6 @@ engine::Judgment CheckService::Judge(const json& form, const engine::ir::RuleSet
   if (native == nullptr) return engine::Judge(*rules, input, *items);
   engine::jit::NativeJudge judge(*rules, *native);
   return engine::Judge(*rules, input, *items, &judge);
-}
-
-ApiResponse CheckService::Check(const ApiRequest& request) const {
-  json form = ParseJsonObject(request.body);
-  const engine::ir::RuleSet* rules = nullptr;
-  engine::Judgment judgment = Judge(form, rules);
-  return {200, engine::JudgmentToJson(*rules, judgment), "", ""};
 }
 
 ApiResponse CheckService::Diseases(const ApiRequest& /*request*/) const {

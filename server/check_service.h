@@ -1,7 +1,8 @@
 #pragma once
 
-// Judging without storing: the physicians' instant check (POST /check), the
-// list of diseases the registry knows, and each disease's form schema.
+// Judging without storing (the physicians' instant check, POST /check, which
+// the workflow serves after signing in), the list of diseases the registry
+// knows, and each disease's form schema.
 // Thread-safe: the rule library is only read, and each call makes its own
 // native judge.
 
@@ -30,7 +31,6 @@ class CheckService {
   const engine::ir::RuleSet& Find(const std::string& disease, std::optional<int64_t> date) const;
 
  private:
-  ApiResponse Check(const ApiRequest& request) const;
   ApiResponse Diseases(const ApiRequest& request) const;
   ApiResponse FormSchema(const ApiRequest& request) const;
 

@@ -9,24 +9,35 @@
 
 #include "dsl/diagnostic.h"
 #include "plugins/rule_library.h"
+#include "server/auth_service.h"
 #include "server/check_service.h"
+#include "server/db/migrations.h"
 #include "server/https_server.h"
 #include "server/router.h"
 #include "server/server_config.h"
+#include "server/tiers.h"
+#include "server/workflow_service.h"
 
 namespace {
 
-constexpr const char* kUsage = R"(usage: kijun-server --pki DIR [--db CONNINFO] [options]
+constexpr const char* kUsage = R"(usage: kijun-server --pki DIR --db CONNINFO [options]
   --host ADDR             listen address (default 127.0.0.1)
-  --port N                port (default 8443)
+  --port N                port (default 8443; 0 = any free port)
   --pki DIR               server.key, server.crt, ca.crt (terminal CA), crl.pem
-  --db CONNINFO           libpq connection string of the registry database
-  --db-connections N      connection pool size (default 4)
+  --db CONNINFO           libpq connection string of the registry database, without user
+  --db-owner ROLE         role that applies migrations (default kijun_owner)
+  --db-registry/--db-institution/--db-municipality/--db-national CONNINFO
+                          a tier on its own server (default: --db with kijun_app_<tier>)
+  --db-connections N      connections per tier (default 4)
   --rules DIR             rule files (default diseases)
   --jit-cache DIR         compiled rules cache (default: none)
   --threads N             request threads (default 8)
   --session-minutes N     session lifetime (default 30)
 )";
+
+std::string Or(const std::string& value, const std::string& fallback) {
+  return value.empty() ? fallback : value;
+}
 
 }  // namespace
 
@@ -44,6 +55,7 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
 
   plugins::SetJitCacheDirectory(config.jit_cache);
   dsl::SourceManager sources;
@@ -59,9 +71,26 @@ int main(int argc, char** argv) {
   Poco::Net::initializeSSL();
   int status = 0;
   try {
+    {
+      server::db::PgConnection owner(config.database + " user=" + config.database_owner);
+      for (const auto& name : server::db::ApplyMigrations(owner)) {
+        std::cout << "kijun-server: applied migration " << name << std::endl;
+      }
+    }
+    server::TierConnections tiers_at = server::TierConnections::OnOneCluster(config.database);
+    tiers_at.registry = Or(config.db_registry, tiers_at.registry);
+    tiers_at.institution = Or(config.db_institution, tiers_at.institution);
+    tiers_at.municipality = Or(config.db_municipality, tiers_at.municipality);
+    tiers_at.national = Or(config.db_national, tiers_at.national);
+    server::Tiers tiers(tiers_at, config.database_connections);
+
     server::Router router;
     server::CheckService check(library);
     check.Register(router);
+    server::AuthService auth(tiers, config.session_minutes);
+    auth.Register(router);
+    server::WorkflowService workflow(tiers, auth, check);
+    workflow.Register(router);
     router.Add("GET", "/health", [&](server::ApiRequest&) {
       return server::ApiResponse{200, {{"status", "ok"}, {"diseases", library.size()}}, "", ""};
     });

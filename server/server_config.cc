@@ -47,6 +47,16 @@ bool ParseServerConfig(const std::vector<std::string>& args, ServerConfig& confi
       config.UsePkiFolder(value);
     } else if (name == "--db") {
       config.database = value;
+    } else if (name == "--db-owner") {
+      config.database_owner = value;
+    } else if (name == "--db-registry") {
+      config.db_registry = value;
+    } else if (name == "--db-institution") {
+      config.db_institution = value;
+    } else if (name == "--db-municipality") {
+      config.db_municipality = value;
+    } else if (name == "--db-national") {
+      config.db_national = value;
     } else if (name == "--db-connections") {
       if (!ParseInt(value, 1, 256, number)) {
         error = "--db-connections must be 1..256";
@@ -76,6 +86,10 @@ bool ParseServerConfig(const std::vector<std::string>& args, ServerConfig& confi
   }
   if (config.server_key.empty()) {
     error = "--pki DIR is required (server.key, server.crt, ca.crt, crl.pem)";
+    return false;
+  }
+  if (config.database.empty()) {
+    error = "--db CONNINFO is required (a libpq connection string without user)";
     return false;
   }
   return true;

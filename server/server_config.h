@@ -17,8 +17,12 @@ struct ServerConfig {
   std::string server_certificate;
   std::string client_ca;
   std::string crl;  // "" = no revocation list
-  // libpq connection string of the registry database.
+  // libpq connection string of the registry database, without a user: the
+  // owner (migrations) and each tier's role are added to it. A tier given
+  // its own connection string (--db-institution …) uses that instead.
   std::string database;
+  std::string database_owner = "kijun_owner";
+  std::string db_registry, db_institution, db_municipality, db_national;
   int database_connections = 4;
   std::string rules = "diseases";
   std::string jit_cache;  // "" = no object cache

@@ -1,0 +1,89 @@
+// kijun-admin: the registry operator's tool. Database migrations, the demo
+// accounts of the local default, and the current TOTP code of a secret (for
+// scripted sign-in in development).
+
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "server/db/migrations.h"
+#include "server/db/pg.h"
+#include "server/demo_seed.h"
+#include "server/totp.h"
+
+namespace {
+
+constexpr const char* kUsage = R"(usage:
+  kijun-admin migrate --db CONNINFO              apply the SQL migrations (as the owner)
+  kijun-admin seed-demo --db CONNINFO --out FILE create or reset the demo accounts; write
+                                                 their passwords and TOTP secrets to FILE (0600)
+  kijun-admin totp SECRET                        the current 6-digit code of a TOTP secret
+)";
+
+std::string Option(const std::vector<std::string>& args, const std::string& name) {
+  for (size_t i = 0; i + 1 < args.size(); ++i) {
+    if (args[i] == name) return args[i + 1];
+  }
+  return "";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace kijun::server;
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty()) {
+    std::cerr << kUsage;
+    return 2;
+  }
+  try {
+    if (args[0] == "totp" && args.size() == 2) {
+      std::string code = TotpCode(args[1], std::time(nullptr));
+      if (code.empty()) {
+        std::cerr << "kijun-admin: not a base32 TOTP secret\n";
+        return 2;
+      }
+      std::cout << code << '\n';
+      return 0;
+    }
+    std::string conninfo = Option(args, "--db");
+    if (conninfo.empty()) {
+      std::cerr << "kijun-admin: --db CONNINFO is required\n" << kUsage;
+      return 2;
+    }
+    if (args[0] == "migrate") {
+      db::PgConnection owner(conninfo);
+      for (const auto& name : db::ApplyMigrations(owner)) std::cout << "applied " << name << '\n';
+      return 0;
+    }
+    if (args[0] == "seed-demo") {
+      std::string out = Option(args, "--out");
+      if (out.empty()) {
+        std::cerr << "kijun-admin: --out FILE is required\n";
+        return 2;
+      }
+      db::PgConnection owner(conninfo);
+      db::ApplyMigrations(owner);
+      nlohmann::ordered_json demo = SeedDemo(owner);
+      std::ofstream file(out, std::ios::trunc);
+      file << demo.dump(2) << '\n';
+      file.close();
+      if (!file) {
+        std::cerr << "kijun-admin: cannot write " << out << '\n';
+        return 1;
+      }
+      std::filesystem::permissions(
+          out, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+      std::cout << "demo accounts written to " << out << '\n';
+      return 0;
+    }
+  } catch (const std::exception& e) {
+    std::cerr << "kijun-admin: " << e.what() << '\n';
+    return 1;
+  }
+  std::cerr << kUsage;
+  return 2;
+}

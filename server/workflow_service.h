@@ -1,0 +1,54 @@
+#pragma once
+
+// The form workflow of the registry (docs/api.yaml), each step a role-checked
+// API call:
+//   patients and drafts at the institution (clerk, physician, administrator),
+//   comments to the physician, carry-forward of the patient's last form,
+//   confirmation by a physician of the institution (judged, frozen, given an
+//   access key and a content digest), the print view,
+//   receipt by the municipality by access key (copied to the municipality
+//   tier), its decision, and the patient's consent (copied, without name or
+//   insurance number, to the national tier).
+// Resources of another institution or municipality answer 404, as if they
+// did not exist.
+
+#include <nlohmann/json.hpp>
+
+#include "server/auth_service.h"
+#include "server/check_service.h"
+#include "server/router.h"
+#include "server/tiers.h"
+
+namespace kijun::server {
+
+class WorkflowService {
+ public:
+  WorkflowService(Tiers& tiers, AuthService& auth, const CheckService& check)
+      : tiers_(tiers), auth_(auth), check_(check) {}
+
+  void Register(Router& router);
+
+ private:
+  ApiResponse CreatePatient(const ApiRequest& request);
+  ApiResponse GetPatient(const ApiRequest& request);
+  ApiResponse CreateForm(const ApiRequest& request);
+  ApiResponse GetForm(const ApiRequest& request);
+  ApiResponse EditForm(const ApiRequest& request);
+  ApiResponse AddComment(const ApiRequest& request);
+  ApiResponse ListComments(const ApiRequest& request);
+  ApiResponse CheckForm(const ApiRequest& request);
+  ApiResponse ConfirmForm(const ApiRequest& request);
+  ApiResponse PrintForm(const ApiRequest& request);
+  ApiResponse ReceiveApplication(const ApiRequest& request);
+  ApiResponse GetApplication(const ApiRequest& request);
+  ApiResponse DecideApplication(const ApiRequest& request);
+  ApiResponse RecordConsent(const ApiRequest& request);
+  ApiResponse ListRegistrations(const ApiRequest& request);
+  ApiResponse CheckAs(const ApiRequest& request);
+
+  Tiers& tiers_;
+  AuthService& auth_;
+  const CheckService& check_;
+};
+
+}  // namespace kijun::server
