@@ -60,13 +60,20 @@ int main(int argc, char** argv) {
   for (size_t i = 0; i + 1 < args.size(); i += 2) {
     const std::string& k = args[i];
     const std::string& v = args[i + 1];
-    if (k == "--port") o.port = std::stoi(v);
-    else if (k == "--pki") o.pki = v;
-    else if (k == "--login") o.login = v;
-    else if (k == "--password") o.password = v;
-    else if (k == "--form") o.form = v;
-    else if (k == "--connections") o.connections = std::stoi(v);
-    else if (k == "--seconds") o.seconds = std::stoi(v);
+    if (k == "--port")
+      o.port = std::stoi(v);
+    else if (k == "--pki")
+      o.pki = v;
+    else if (k == "--login")
+      o.login = v;
+    else if (k == "--password")
+      o.password = v;
+    else if (k == "--form")
+      o.form = v;
+    else if (k == "--connections")
+      o.connections = std::stoi(v);
+    else if (k == "--seconds")
+      o.seconds = std::stoi(v);
   }
   std::ifstream file(o.form);
   std::stringstream text;

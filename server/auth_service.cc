@@ -6,6 +6,7 @@
 
 #include "dsl/sha256.h"
 #include "server/password_hash.h"
+#include "server/request_log.h"
 #include "server/totp.h"
 
 namespace kijun::server {
@@ -124,6 +125,7 @@ ApiResponse AuthService::Login(const ApiRequest& request) {
     totp = it->get<std::string>();
   }
   if (request.terminal.serial.empty()) throw Unauthorized();
+  SetRequestActor(login.size() <= 64 ? login : login.substr(0, 64));
   ApiError refused(401, "login_failed", "ID またはパスワードが違います", "wrong login or password");
   return tiers_.registry.With([&](db::PgConnection& c) -> ApiResponse {
     db::PgResult r = c.Run(kFindUser, {login});
@@ -182,6 +184,7 @@ User AuthService::Authenticate(const ApiRequest& request) {
     if (it != cache_.end()) {
       if (it->second.until > now) {
         if (it->second.terminal != request.terminal.serial) throw Unauthorized();
+        SetRequestActor(it->second.user.login);
         return it->second.user;
       }
       cache_.erase(it);
@@ -193,6 +196,7 @@ User AuthService::Authenticate(const ApiRequest& request) {
       throw Unauthorized();
     }
     User user = UserFromRow(r);
+    SetRequestActor(user.login);
     std::lock_guard<std::mutex> lock(cache_mutex_);
     if (cache_.size() > 100000) cache_.clear();
     cache_[hash] = {user, request.terminal.serial, now + kCacheFor};

@@ -1,6 +1,6 @@
 # Writes OUT: a C++ initializer list of {version, name, sql} from the
-# migration files in FILES (named NNN_name.sql), in version order.
-string(REPLACE " " ";" FILES "${FILES}")
+# migration files in DIR (named NNN_name.sql), in version order.
+file(GLOB FILES ${DIR}/*.sql)
 list(SORT FILES)
 set(text "// Generated from server/migrations/*.sql by embed_migrations.cmake.\n")
 foreach(file ${FILES})

@@ -12,6 +12,7 @@
 
 #include <iostream>
 
+#include "server/request_log.h"
 #include "server/tls_context.h"
 
 namespace kijun::server {
@@ -70,9 +71,12 @@ class ApiRequestHandler : public Poco::Net::HTTPRequestHandler {
 
   void handleRequest(Poco::Net::HTTPServerRequest& request,
                      Poco::Net::HTTPServerResponse& response) override {
+    auto start = std::chrono::steady_clock::now();
+    SetRequestActor("");
+    ApiRequest api;
     ApiResponse answer;
     try {
-      answer = Handle(request);
+      answer = Handle(request, api);
     } catch (const ApiError& e) {
       answer = {e.status(), e.ToJson(), "", ""};
     } catch (const std::exception& e) {
@@ -85,11 +89,15 @@ class ApiRequestHandler : public Poco::Net::HTTPRequestHandler {
                 "", ""};
     }
     Send(response, answer);
+    if (api.method.empty()) {
+      api.method = request.getMethod();
+      api.path = request.getURI().substr(0, 200);
+    }
+    LogRequest(std::cout, api, answer.status, std::chrono::steady_clock::now() - start);
   }
 
  private:
-  ApiResponse Handle(Poco::Net::HTTPServerRequest& request) {
-    ApiRequest r;
+  ApiResponse Handle(Poco::Net::HTTPServerRequest& request, ApiRequest& r) {
     r.method = request.getMethod();
     Poco::URI uri;
     try {

@@ -16,6 +16,7 @@
 #include "server/router.h"
 #include "server/server_config.h"
 #include "server/tiers.h"
+#include "server/user_admin_service.h"
 #include "server/workflow_service.h"
 
 namespace {
@@ -91,6 +92,8 @@ int main(int argc, char** argv) {
     auth.Register(router);
     server::WorkflowService workflow(tiers, auth, check);
     workflow.Register(router);
+    server::UserAdminService users(tiers, auth);
+    users.Register(router);
     router.Add("GET", "/health", [&](server::ApiRequest&) {
       return server::ApiResponse{200, {{"status", "ok"}, {"diseases", library.size()}}, "", ""};
     });

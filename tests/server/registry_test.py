@@ -273,6 +273,50 @@ def test_bad_input(reg, state):
                   f" WHERE id = {draft['id']}") == before_items, "bad input changed nothing")
 
 
+def test_user_admin(reg):
+    admin = reg.client("terminal-1").login("admin.tanaka")
+    clerk = reg.client("terminal-1").login("clerk.suzuki")
+    other = reg.client("terminal-1").login("dr.other")
+    new = {"login": "dr.new", "display_name": "新任 医師", "role": "physician",
+           "designation_number": "13-0099"}
+    status, _ = clerk.request("POST", "/users", new)
+    check(status == 403, f"a clerk cannot add users: {status}")
+    status, out = admin.request("POST", "/users", new)
+    check(status == 201 and out["initial_password"] and out["totp_secret"]
+          and out["totp_uri"].startswith("otpauth://totp/"),
+          "the institution administrator adds a physician (initial password + TOTP secret)")
+    status, dup = admin.request("POST", "/users", new)
+    check(status == 409, f"a taken login is refused: {status}")
+    status, bad = admin.request("POST", "/users", {**new, "login": "x", "role": "operator"})
+    check(status == 400, f"a bad login or role is refused: {status}")
+    reg.users["dr.new"] = {"password": out["initial_password"], "totp_secret": out["totp_secret"]}
+    status, me = reg.client("terminal-1").login("dr.new").request("GET", "/me")
+    check(status == 200 and me["user"]["institution"] == "1310000001",
+          "the new physician signs in, at the administrator's institution")
+    status, users = admin.request("GET", "/users")
+    check(status == 200 and {u["login"] for u in users["users"]}
+          == {"dr.sato", "clerk.suzuki", "admin.tanaka", "dr.new"},
+          "the administrator lists only the institution's users")
+    # Ten wrong passwords lock the account; the administrator unlocks it.
+    probe = reg.client("terminal-1")
+    for _ in range(10):
+        probe.request("POST", "/login", {"login": "dr.new", "password": "wrong"})
+    status, out = probe.request("POST", "/login", {"login": "dr.new",
+                                                   "password": reg.users["dr.new"]["password"]})
+    check(status == 403 and out["error"]["code"] == "account_locked",
+          "ten failed sign-ins lock the account")
+    status, _ = other.request("POST", "/users/dr.new/unlock")
+    check(status == 403, f"a physician of another institution cannot unlock: {status}")
+    status, _ = admin.request("POST", "/users/dr.new/unlock")
+    check(status == 200, "the administrator unlocks it")
+    status, _ = reg.client("terminal-1").login("dr.new").request("GET", "/me")
+    check(status == 200, "the unlocked physician signs in again")
+    with open(reg.log) as f:
+        log = f.read()
+    check(" terminal=terminal-1 user=admin.tanaka POST /users 201 " in log,
+          "the server logs each request with terminal, user, status")
+
+
 def test_recovery(reg):
     doctor = reg.client("terminal-1").login("dr.sato")
     status, out = doctor.request("POST", "/patients", PATIENT)
@@ -350,6 +394,7 @@ def main():
         state = test_workflow(reg)
         test_roles(reg, state)
         test_bad_input(reg, state)
+        test_user_admin(reg)
         test_recovery(reg)
     except Exception:
         print(open(reg.log).read()[-3000:] if os.path.exists(reg.log) else "", file=sys.stderr)
