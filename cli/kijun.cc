@@ -2,14 +2,17 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -27,6 +30,8 @@
 #include "engine/random_forms.h"
 #include "engine/rule_coverage.h"
 #include "engine/rule_tests.h"
+#include "plugins/bundle_signature.h"
+#include "plugins/rule_bundle.h"
 #include "plugins/rule_library.h"
 
 namespace kijun::cli {
@@ -63,6 +68,14 @@ usage:
   kijun difftest [--forms N] [--seed S] PATH...
                                            judge N random forms per rule file with both
                                            engines and compare the whole results
+  kijun bundle build DIR --out FILE        compile a rules folder into one bundle file
+  kijun bundle keygen --private KEY.pem --public PUB.pem
+                                           make an Ed25519 signing key pair
+  kijun bundle sign FILE --key KEY.pem [--out FILE]
+                                           add a signature (in place by default)
+  kijun bundle verify FILE --trusted DIR   check the signature against the public keys
+                                           (*.pem) in DIR and the manifest hashes
+  kijun bundle list FILE                   the diseases in a bundle
   kijun dump --after=PASS FILE             show the tree after a pass
                                            (parse, resolve_names, check_cycles, check_types,
                                             check_levels, check_unused, lower_to_ir)
@@ -558,6 +571,237 @@ int Fmt(const Args& args) {
   return status;
 }
 
+// --- kijun bundle: deployable, signed rule bundles ---
+
+bool ReadTextFile(const std::string& path, std::string& text) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  text = buffer.str();
+  return true;
+}
+
+// Writes through a temporary file and a rename, so a reader never sees half
+// a bundle and a failed write leaves the old file as it was.
+bool WriteTextFile(const std::string& path, const std::string& text) {
+  std::string temporary = path + ".tmp-" + std::to_string(getpid());
+  {
+    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+    out << text;
+    out.close();
+    if (!out) {
+      std::remove(temporary.c_str());
+      return false;
+    }
+  }
+  std::error_code ec;
+  std::filesystem::rename(temporary, path, ec);
+  if (ec) std::remove(temporary.c_str());
+  return !ec;
+}
+
+// Columns on a terminal: CJK and other wide characters take two.
+size_t DisplayWidth(const std::string& text) {
+  size_t width = 0;
+  for (size_t i = 0; i < text.size();) {
+    auto lead = static_cast<unsigned char>(text[i]);
+    size_t length = lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4;
+    width += length >= 3 ? 2 : 1;
+    i += length;
+  }
+  return width;
+}
+
+void PrintManifest(const plugins::RuleBundle& bundle) {
+  std::vector<std::vector<std::string>> rows{
+      {"disease", "name", "revision", "effective", "file", "content_hash"}};
+  for (const auto& e : bundle.manifest) {
+    rows.push_back({e.disease, e.name, e.revision ? std::to_string(*e.revision) : "-",
+                    e.effective.value_or("-"), e.file, e.content_hash});
+  }
+  std::vector<size_t> widths(rows[0].size(), 0);
+  for (const auto& row : rows) {
+    for (size_t c = 0; c < row.size(); ++c) widths[c] = std::max(widths[c], DisplayWidth(row[c]));
+  }
+  for (const auto& row : rows) {
+    std::string line;
+    for (size_t c = 0; c < row.size(); ++c) {
+      line += row[c];
+      if (c + 1 < row.size()) line += std::string(widths[c] - DisplayWidth(row[c]) + 2, ' ');
+    }
+    std::cout << line << '\n';
+  }
+  std::cout << bundle.manifest.size() << " diseases, " << bundle.files.size() << " files, "
+            << bundle.language << ", created " << bundle.created << '\n';
+}
+
+int BundleBuild(const Args& args) {
+  if (args.positional.size() != 2 || args.Get("out").empty()) {
+    std::cerr << "kijun bundle build: フォルダと --out FILE を指定してください / usage: kijun "
+                 "bundle build DIR --out FILE\n";
+    return 2;
+  }
+  json bundle;
+  std::string error;
+  if (!plugins::BuildBundle(args.positional[1], bundle, error)) {
+    std::cerr << "kijun bundle build: " << error << '\n';
+    return 1;
+  }
+  std::string out = args.Get("out");
+  if (!WriteTextFile(out, bundle.dump(1) + '\n')) {
+    std::cerr << "kijun bundle build: 「" << out << "」に書けません / cannot write '" << out
+              << "'\n";
+    return 2;
+  }
+  std::cout << out << ": " << bundle["manifest"].size() << " diseases, " << bundle["files"].size()
+            << " files\n";
+  return 0;
+}
+
+int BundleKeygen(const Args& args) {
+  if (args.positional.size() != 1 || args.Get("private").empty() || args.Get("public").empty()) {
+    std::cerr << "kijun bundle keygen: --private KEY.pem と --public PUB.pem を指定してください / "
+                 "usage: kijun bundle keygen --private KEY.pem --public PUB.pem\n";
+    return 2;
+  }
+  std::string error;
+  if (!plugins::GenerateSigningKey(args.Get("private"), args.Get("public"), error)) {
+    std::cerr << "kijun bundle keygen: " << error << '\n';
+    return 1;
+  }
+  std::string id = plugins::KeyIdOfPemFile(args.Get("public"), error);
+  std::cout
+      << "key " << id << "\n  private: " << args.Get("private")
+      << " (mode 0600; 秘密にしてください / keep it secret)\n  public:  " << args.Get("public")
+      << " (検証する側の信頼する鍵のフォルダへ / put it in the verifiers' trusted keys folder)\n";
+  return 0;
+}
+
+int BundleSign(const Args& args) {
+  if (args.positional.size() != 2 || args.Get("key").empty()) {
+    std::cerr << "kijun bundle sign: バンドルと --key KEY.pem を指定してください / usage: kijun "
+                 "bundle sign FILE --key KEY.pem [--out FILE]\n";
+    return 2;
+  }
+  const std::string& in = args.positional[1];
+  std::string text, signed_text, error;
+  if (!ReadTextFile(in, text)) {
+    std::cerr << "kijun bundle sign: 「" << in << "」を開けません / cannot open '" << in << "'\n";
+    return 2;
+  }
+  if (!plugins::SignBundle(text, args.Get("key"), signed_text, error)) {
+    std::cerr << "kijun bundle sign: " << error << '\n';
+    return 1;
+  }
+  std::string out = args.Get("out", in);
+  if (!WriteTextFile(out, signed_text)) {
+    std::cerr << "kijun bundle sign: 「" << out << "」に書けません / cannot write '" << out
+              << "'\n";
+    return 2;
+  }
+  std::cout << out << ": signed by key " << plugins::KeyIdOfPemFile(args.Get("key"), error) << " ("
+            << json::parse(signed_text)["signatures"].size() << " signatures)\n";
+  return 0;
+}
+
+int BundleVerify(const Args& args) {
+  if (args.positional.size() != 2 || args.Get("trusted").empty()) {
+    std::cerr << "kijun bundle verify: バンドルと --trusted DIR を指定してください / usage: kijun "
+                 "bundle verify FILE --trusted DIR\n";
+    return 2;
+  }
+  const std::string& path = args.positional[1];
+  std::string text, bundle_text, key_id, error;
+  if (!ReadTextFile(path, text)) {
+    std::cerr << "kijun bundle verify: 「" << path << "」を開けません / cannot open '" << path
+              << "'\n";
+    return 1;
+  }
+  plugins::SignatureStatus status =
+      plugins::VerifyBundle(text, args.Get("trusted"), bundle_text, key_id, error);
+  if (status != plugins::SignatureStatus::kValid) {
+    std::cerr << "kijun bundle verify: " << error << "\nkijun bundle verify: " << path
+              << ": 不合格 / REJECTED (" << plugins::SignatureStatusName(status) << ")\n";
+    return 1;
+  }
+  plugins::RuleBundle bundle;
+  if (!plugins::ReadBundle(bundle_text, bundle, error)) {
+    std::cerr << "kijun bundle verify: " << error << "\nkijun bundle verify: " << path
+              << ": 不合格 / REJECTED (invalid bundle)\n";
+    return 1;
+  }
+  PrintManifest(bundle);
+  std::string pattern = (std::filesystem::temp_directory_path() / "kijun-bundle-XXXXXX").string();
+  if (mkdtemp(pattern.data()) == nullptr) {
+    std::cerr << "kijun bundle verify: 一時フォルダを作れません / cannot create a temporary "
+                 "folder\n";
+    return 1;
+  }
+  bool ok = plugins::ExtractBundle(bundle, pattern + "/rules", error) &&
+            plugins::VerifyManifest(bundle, pattern + "/rules", error);
+  std::error_code ec;
+  std::filesystem::remove_all(pattern, ec);
+  if (!ok) {
+    std::cerr << "kijun bundle verify: " << error << "kijun bundle verify: " << path
+              << ": 不合格 / REJECTED (manifest)\n";
+    return 1;
+  }
+  std::cout << "signed by key " << key_id << "\nmanifest verified: " << bundle.manifest.size()
+            << " content hashes match\n"
+            << path << ": 合格 / OK\n";
+  return 0;
+}
+
+int BundleList(const Args& args) {
+  if (args.positional.size() != 2) {
+    std::cerr << "kijun bundle list: バンドルを一つ指定してください / usage: kijun bundle list "
+                 "FILE\n";
+    return 2;
+  }
+  const std::string& path = args.positional[1];
+  std::string text, error;
+  if (!ReadTextFile(path, text)) {
+    std::cerr << "kijun bundle list: 「" << path << "」を開けません / cannot open '" << path
+              << "'\n";
+    return 2;
+  }
+  // A signed file lists its inner bundle; its signatures are not checked here.
+  json outer = json::parse(text, nullptr, false);
+  size_t signatures = 0;
+  if (outer.is_object() && outer.value("format", "") == plugins::kSignedBundleFormat &&
+      outer.contains("bundle") && outer["bundle"].is_string()) {
+    text = outer["bundle"].get<std::string>();
+    if (outer.contains("signatures") && outer["signatures"].is_array()) {
+      signatures = outer["signatures"].size();
+    }
+  }
+  plugins::RuleBundle bundle;
+  if (!plugins::ReadBundle(text, bundle, error)) {
+    std::cerr << "kijun bundle list: " << path << ": " << error << '\n';
+    return 1;
+  }
+  PrintManifest(bundle);
+  if (signatures > 0) {
+    std::cout << signatures
+              << " signatures (確認していません / not checked; use kijun bundle verify)\n";
+  }
+  return 0;
+}
+
+int Bundle(const Args& args) {
+  std::string sub = args.positional.empty() ? "" : args.positional[0];
+  if (sub == "build") return BundleBuild(args);
+  if (sub == "keygen") return BundleKeygen(args);
+  if (sub == "sign") return BundleSign(args);
+  if (sub == "verify") return BundleVerify(args);
+  if (sub == "list") return BundleList(args);
+  std::cerr << "kijun bundle: build, keygen, sign, verify, list のどれかです / subcommands: build, "
+               "keygen, sign, verify, list\n"
+            << kUsage;
+  return 2;
+}
+
 }  // namespace
 }  // namespace kijun::cli
 
@@ -591,6 +835,7 @@ int main(int argc, char** argv) {
   if (command == "difftest") return DiffTest(args);
   if (command == "forms") return Forms(args);
   if (command == "jit-time") return JitTime(args);
+  if (command == "bundle") return Bundle(args);
   if (command == "catalog") return RunCatalog(args.Get("rules", "diseases"), args.Has("list"));
   std::cerr << "kijun: 知らないコマンド「" << command << "」/ unknown command\n" << kUsage;
   return 2;

@@ -84,37 +84,58 @@ void RuleLibrary::Load(const std::string& folder, dsl::SourceManager& sources,
       }
     }
     if (file.rules && !file.rules->is_module && !own.HasErrors()) {
-      rules_.push_back(std::make_unique<engine::ir::RuleSet>(std::move(*file.rules)));
-      native_.push_back(engine == Engine::kJit ? CompileNative(*rules_.back()) : nullptr);
-      judges_.push_back(native_.back() ? std::make_unique<engine::jit::NativeJudge>(*rules_.back(),
-                                                                                    *native_.back())
-                                       : nullptr);
+      auto version = std::make_shared<DiseaseVersion>();
+      version->rules = std::move(*file.rules);
+      version->path = path;
+      if (engine == Engine::kJit) version->native = CompileNative(version->rules);
+      Add(std::move(version));
     }
   }
+}
+
+void RuleLibrary::Add(std::shared_ptr<const DiseaseVersion> version) {
+  const engine::ir::RuleSet& added = version->rules;
+  for (auto& v : versions_) {
+    if (v->rules.DiseaseKey() == added.DiseaseKey() && v->rules.effective == added.effective) {
+      v = std::move(version);
+      judges_.clear();
+      return;
+    }
+  }
+  versions_.push_back(std::move(version));
+  judges_.clear();
 }
 
 const engine::ir::RuleSet* RuleLibrary::Find(const std::string& disease,
                                              std::optional<int64_t> date) const {
   const engine::ir::RuleSet* best = nullptr;
-  for (const auto& r : rules_) {
-    if (r->DiseaseKey() != disease) continue;
-    int64_t effective = r->effective.value_or(INT64_MIN);
+  for (const auto& v : versions_) {
+    const engine::ir::RuleSet& r = v->rules;
+    if (r.DiseaseKey() != disease) continue;
+    int64_t effective = r.effective.value_or(INT64_MIN);
     if (date && effective > *date) continue;
-    if (best == nullptr || effective > best->effective.value_or(INT64_MIN)) best = r.get();
+    if (best == nullptr || effective > best->effective.value_or(INT64_MIN)) best = &r;
   }
   return best;
 }
 
 engine::CompiledRules* RuleLibrary::Compiled(const engine::ir::RuleSet* rules) {
-  for (size_t i = 0; i < rules_.size(); ++i) {
-    if (rules_[i].get() == rules) return judges_[i].get();
+  if (judges_.size() != versions_.size()) {
+    judges_.clear();
+    for (const auto& v : versions_) {
+      judges_.push_back(v->native ? std::make_unique<engine::jit::NativeJudge>(v->rules, *v->native)
+                                  : nullptr);
+    }
+  }
+  for (size_t i = 0; i < versions_.size(); ++i) {
+    if (&versions_[i]->rules == rules) return judges_[i].get();
   }
   return nullptr;
 }
 
 const engine::jit::NativeRuleSet* RuleLibrary::Native(const engine::ir::RuleSet* rules) const {
-  for (size_t i = 0; i < rules_.size(); ++i) {
-    if (rules_[i].get() == rules) return native_[i].get();
+  for (const auto& v : versions_) {
+    if (&v->rules == rules) return v->native.get();
   }
   return nullptr;
 }

@@ -45,16 +45,35 @@ void StartJit();
 // "jit cache: N hits, N misses, N rejected" for --jit-stats.
 std::string JitCacheStats();
 
+// One compiled disease version: its rules, their native code (null when
+// they run on the interpreter) and the file it came from. Immutable once
+// built, shared by every rule library (snapshot) that contains it; its JIT
+// code is released when the last one lets go.
+struct DiseaseVersion {
+  engine::ir::RuleSet rules;
+  std::unique_ptr<engine::jit::NativeRuleSet> native;
+  std::string path;
+};
+
 // The diseases of a rules folder, by key and effective date.
 class RuleLibrary {
  public:
+  RuleLibrary() = default;
+  // A copy shares the versions (a new snapshot to add to).
+  RuleLibrary(const RuleLibrary& other) : versions_(other.versions_) {}
+  RuleLibrary& operator=(const RuleLibrary&) = delete;
+
   // Compiles every disease file under `folder`; files with errors are left
   // out and their diagnostics kept in `diagnostics`.
   void Load(const std::string& folder, dsl::SourceManager& sources, dsl::Diagnostics& diagnostics,
             Engine engine = Engine::kInterpreter);
 
+  // Adds a compiled version (replacing one of the same disease and
+  // effective date).
+  void Add(std::shared_ptr<const DiseaseVersion> version);
+
   // The native code of `rules` for the interpreter to use, or null.
-  // Thread-hostile (one frame per rule set).
+  // Thread-hostile (one frame per rule set): for single-threaded tools.
   engine::CompiledRules* Compiled(const engine::ir::RuleSet* rules);
 
   // The version of `disease` ("指定難病/6") in force on `date` (days since
@@ -67,14 +86,13 @@ class RuleLibrary {
   const engine::jit::NativeRuleSet* Native(const engine::ir::RuleSet* rules) const;
 
   // Every disease version loaded, in file order.
-  const std::vector<std::unique_ptr<engine::ir::RuleSet>>& all() const { return rules_; }
+  const std::vector<std::shared_ptr<const DiseaseVersion>>& versions() const { return versions_; }
 
-  size_t size() const { return rules_.size(); }
+  size_t size() const { return versions_.size(); }
 
  private:
-  std::vector<std::unique_ptr<engine::ir::RuleSet>> rules_;
-  std::vector<std::unique_ptr<engine::jit::NativeRuleSet>> native_;
-  std::vector<std::unique_ptr<engine::jit::NativeJudge>> judges_;
+  std::vector<std::shared_ptr<const DiseaseVersion>> versions_;
+  std::vector<std::unique_ptr<engine::jit::NativeJudge>> judges_;  // Compiled(), made lazily
 };
 
 }  // namespace kijun::plugins

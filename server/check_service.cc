@@ -18,22 +18,23 @@ void CheckService::Register(Router& router) const {
              [this](ApiRequest& r) { return FormSchema(r); });
 }
 
-const engine::ir::RuleSet& CheckService::Find(const std::string& disease,
-                                              std::optional<int64_t> date) const {
-  const engine::ir::RuleSet* rules = library_.Find(disease, date);
-  if (rules == nullptr) {
+RulesInUse CheckService::Find(const std::string& disease, std::optional<int64_t> date) const {
+  RulesInUse in_use;
+  in_use.library = registry_.Current();
+  in_use.rules = in_use.library->Find(disease, date);
+  if (in_use.rules == nullptr) {
     throw ApiError(404, "unknown_disease",
                    "疾病「" + disease + "」の規則がありません (その日付に有効な版がありません)",
                    "no rules for disease '" + disease + "' on that date", "/disease");
   }
-  return *rules;
+  return in_use;
 }
 
-engine::Judgment CheckService::Judge(const json& form, const engine::ir::RuleSet*& rules) const {
+engine::Judgment CheckService::Judge(const json& form, RulesInUse& rules) const {
   engine::FormInput input;
   std::string ja, en;
   if (!engine::ReadFormEnvelope(form, input, ja, en)) throw ApiError(400, "bad_form", ja, en);
-  rules = &Find(input.disease, input.date);
+  rules = Find(input.disease, input.date);
   auto items = form.find("items");
   if (items == form.end()) {
     throw ApiError(400, "missing_field", "「items」(回答) がありません", "missing \"items\"",
@@ -43,7 +44,7 @@ engine::Judgment CheckService::Judge(const json& form, const engine::ir::RuleSet
     throw ApiError(400, "wrong_type", "「items」は項目名をキーとするオブジェクトにしてください",
                    "\"items\" must be an object keyed by item name", "/items");
   }
-  const engine::jit::NativeRuleSet* native = library_.Native(rules);
+  const engine::jit::NativeRuleSet* native = rules.library->Native(rules.rules);
   if (native == nullptr) return engine::Judge(*rules, input, *items);
   engine::jit::NativeJudge judge(*rules, *native);
   return engine::Judge(*rules, input, *items, &judge);
@@ -51,7 +52,9 @@ engine::Judgment CheckService::Judge(const json& form, const engine::ir::RuleSet
 
 ApiResponse CheckService::Diseases(const ApiRequest& /*request*/) const {
   ordered_json list = ordered_json::array();
-  for (const auto& rules : library_.all()) {
+  std::shared_ptr<const plugins::RuleLibrary> library = registry_.Current();
+  for (const auto& version : library->versions()) {
+    const engine::ir::RuleSet* rules = &version->rules;
     ordered_json d;
     d["disease"] = rules->DiseaseKey();
     d["name"] = rules->name_ja;
@@ -61,7 +64,7 @@ ApiResponse CheckService::Diseases(const ApiRequest& /*request*/) const {
     d["content_hash"] = rules->content_hash;
     list.push_back(d);
   }
-  return {200, {{"diseases", list}}, "", ""};
+  return {200, {{"generation", registry_.generation()}, {"diseases", list}}, "", ""};
 }
 
 ApiResponse CheckService::FormSchema(const ApiRequest& request) const {
@@ -74,7 +77,7 @@ ApiResponse CheckService::FormSchema(const ApiRequest& request) const {
     }
   }
   const std::string disease = request.params.at("programme") + "/" + request.params.at("number");
-  return {200, engine::FormSchemaToJson(Find(disease, date)), "", ""};
+  return {200, engine::FormSchemaToJson(*Find(disease, date)), "", ""};
 }
 
 }  // namespace kijun::server

@@ -10,31 +10,42 @@
 
 #include "engine/ir.h"
 #include "engine/judgment.h"
-#include "plugins/rule_library.h"
+#include "plugins/disease_registry.h"
 #include "server/api.h"
 #include "server/router.h"
 
 namespace kijun::server {
 
+// A disease version in use by a request, with the rule library (snapshot)
+// it belongs to, which stays alive — and keeps serving the request — even if
+// a new version is published meanwhile.
+struct RulesInUse {
+  std::shared_ptr<const plugins::RuleLibrary> library;
+  const engine::ir::RuleSet* rules = nullptr;
+  const engine::ir::RuleSet& operator*() const { return *rules; }
+  const engine::ir::RuleSet* operator->() const { return rules; }
+};
+
 class CheckService {
  public:
-  explicit CheckService(const plugins::RuleLibrary& library) : library_(library) {}
+  explicit CheckService(const plugins::DiseaseRegistry& registry) : registry_(registry) {}
 
   void Register(Router& router) const;
 
   // Validates, calculates and judges `form` (docs/forms.md) with the
   // version in force on its date. Sets `rules` to that version. Throws
   // ApiError (400 malformed, 404 unknown disease).
-  engine::Judgment Judge(const nlohmann::json& form, const engine::ir::RuleSet*& rules) const;
+  engine::Judgment Judge(const nlohmann::json& form, RulesInUse& rules) const;
 
-  // The disease version for "programme/number" on `date`; 404 when none.
-  const engine::ir::RuleSet& Find(const std::string& disease, std::optional<int64_t> date) const;
+  // The disease version for "programme/number" on `date` in the serving
+  // snapshot; 404 when none.
+  RulesInUse Find(const std::string& disease, std::optional<int64_t> date) const;
 
  private:
   ApiResponse Diseases(const ApiRequest& request) const;
   ApiResponse FormSchema(const ApiRequest& request) const;
 
-  const plugins::RuleLibrary& library_;
+  const plugins::DiseaseRegistry& registry_;
 };
 
 }  // namespace kijun::server

@@ -67,7 +67,8 @@ void Send(Poco::Net::HTTPServerResponse& response, const ApiResponse& answer) {
 
 class ApiRequestHandler : public Poco::Net::HTTPRequestHandler {
  public:
-  ApiRequestHandler(const Router& router, size_t max_body) : router_(router), max_body_(max_body) {}
+  ApiRequestHandler(const Router& router, size_t max_body, size_t max_bundle)
+      : router_(router), max_body_(max_body), max_bundle_(max_bundle) {}
 
   void handleRequest(Poco::Net::HTTPServerRequest& request,
                      Poco::Net::HTTPServerResponse& response) override {
@@ -111,34 +112,36 @@ class ApiRequestHandler : public Poco::Net::HTTPRequestHandler {
     if (authorization.rfind("Bearer ", 0) == 0) r.bearer = authorization.substr(7);
     r.remote = request.clientAddress().host().toString();
     r.terminal = TerminalOf(request);
-    if (request.hasContentLength() && request.getContentLength64() > int64_t(max_body_)) {
-      throw ApiError(413, "too_large",
-                     "本文が大きすぎます (" + std::to_string(max_body_) + " バイトまで)",
-                     "request body larger than " + std::to_string(max_body_) + " bytes");
+    // Rule bundles hold every rule file; everything else is one form.
+    size_t limit = r.path == "/rules/bundles" ? max_bundle_ : max_body_;
+    ApiError too_large(413, "too_large",
+                       "本文が大きすぎます (" + std::to_string(limit) + " バイトまで)",
+                       "request body larger than " + std::to_string(limit) + " bytes");
+    if (request.hasContentLength() && request.getContentLength64() > int64_t(limit)) {
+      throw too_large;
     }
-    if (!ReadBody(request.stream(), max_body_, r.body)) {
-      throw ApiError(413, "too_large",
-                     "本文が大きすぎます (" + std::to_string(max_body_) + " バイトまで)",
-                     "request body larger than " + std::to_string(max_body_) + " bytes");
-    }
+    if (!ReadBody(request.stream(), limit, r.body)) throw too_large;
     return router_.Dispatch(r);
   }
 
   const Router& router_;
   size_t max_body_;
+  size_t max_bundle_;
 };
 
 class Factory : public Poco::Net::HTTPRequestHandlerFactory {
  public:
-  Factory(const Router& router, size_t max_body) : router_(router), max_body_(max_body) {}
+  Factory(const Router& router, size_t max_body, size_t max_bundle)
+      : router_(router), max_body_(max_body), max_bundle_(max_bundle) {}
   Poco::Net::HTTPRequestHandler* createRequestHandler(
       const Poco::Net::HTTPServerRequest& /*request*/) override {
-    return new ApiRequestHandler(router_, max_body_);
+    return new ApiRequestHandler(router_, max_body_, max_bundle_);
   }
 
  private:
   const Router& router_;
   size_t max_body_;
+  size_t max_bundle_;
 };
 
 }  // namespace
@@ -154,8 +157,8 @@ HttpsServer::HttpsServer(const ServerConfig& config, const Router& router) {
   params->setKeepAlive(true);
   params->setMaxKeepAliveRequests(0);
   params->setKeepAliveTimeout(Poco::Timespan(30, 0));
-  server_ = std::make_unique<Poco::Net::HTTPServer>(new Factory(router, config.max_body_bytes),
-                                                    socket, params);
+  server_ = std::make_unique<Poco::Net::HTTPServer>(
+      new Factory(router, config.max_body_bytes, config.max_bundle_bytes), socket, params);
 }
 
 HttpsServer::~HttpsServer() { Stop(); }

@@ -8,12 +8,14 @@
 #include <vector>
 
 #include "dsl/diagnostic.h"
-#include "plugins/rule_library.h"
+#include "plugins/disease_registry.h"
+#include "plugins/rules_watcher.h"
 #include "server/auth_service.h"
 #include "server/check_service.h"
 #include "server/db/migrations.h"
 #include "server/https_server.h"
 #include "server/router.h"
+#include "server/rules_admin_service.h"
 #include "server/server_config.h"
 #include "server/tiers.h"
 #include "server/user_admin_service.h"
@@ -34,6 +36,9 @@ constexpr const char* kUsage = R"(usage: kijun-server --pki DIR --db CONNINFO [o
   --jit-cache DIR         compiled rules cache (default: none)
   --threads N             request threads (default 8)
   --session-minutes N     session lifetime (default 30)
+  --production            no rules-folder watching; rule bundles must be signed
+  --trusted-keys DIR      public keys of the rule authority (*.pem)
+  --staging DIR           where deployed bundles are extracted (default var/rules-staging)
 )";
 
 std::string Or(const std::string& value, const std::string& fallback) {
@@ -59,15 +64,15 @@ int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);
 
   plugins::SetJitCacheDirectory(config.jit_cache);
-  dsl::SourceManager sources;
-  dsl::Diagnostics diagnostics;
-  plugins::RuleLibrary library;
-  library.Load(config.rules, sources, diagnostics, plugins::Engine::kJit);
-  for (const auto& d : diagnostics.Sorted()) std::cerr << dsl::Render(d);
-  if (library.size() == 0) {
-    std::cerr << "kijun-server: no usable disease files in '" << config.rules << "'\n";
+  plugins::DiseaseRegistry registry(plugins::Engine::kJit);
+  plugins::PublishReport loaded = registry.PublishFolder(config.rules);
+  if (!loaded.published) {
+    std::cerr << loaded.problems << "kijun-server: the rules in '" << config.rules
+              << "' cannot be served (nothing was published)\n";
     return 1;
   }
+  std::cout << "kijun-server: " << loaded.versions << " disease versions from " << config.rules
+            << " (" << int(loaded.milliseconds) << " ms)" << std::endl;
 
   Poco::Net::initializeSSL();
   int status = 0;
@@ -86,7 +91,7 @@ int main(int argc, char** argv) {
     server::Tiers tiers(tiers_at, config.database_connections);
 
     server::Router router;
-    server::CheckService check(library);
+    server::CheckService check(registry);
     check.Register(router);
     server::AuthService auth(tiers, config.session_minutes);
     auth.Register(router);
@@ -94,13 +99,42 @@ int main(int argc, char** argv) {
     workflow.Register(router);
     server::UserAdminService users(tiers, auth);
     users.Register(router);
+    plugins::DeployOptions deploy;
+    deploy.require_signature = config.production;
+    deploy.trusted_keys = config.trusted_keys;
+    deploy.staging = config.staging;
+    server::RulesAdminService rules_admin(registry, auth, deploy);
+    rules_admin.Register(router);
+    // Development: a rule file saved under the rules folder is published
+    // (checked, compiled, tested) and serving moments later.
+    std::unique_ptr<plugins::RulesWatcher> watcher;
+    if (!config.production) {
+      watcher = std::make_unique<plugins::RulesWatcher>(
+          config.rules, [&](const std::vector<std::string>& paths) {
+            plugins::PublishReport r = registry.PublishChanges(config.rules, paths);
+            if (r.published) {
+              std::cout << "kijun-server: published " << r.published_versions.size()
+                        << " version(s) from " << config.rules << " in " << int(r.milliseconds)
+                        << " ms (generation " << r.generation << ")" << std::endl;
+            } else {
+              std::cout << "kijun-server: rule change refused; still serving generation "
+                        << r.generation << ":\n"
+                        << r.problems << std::flush;
+            }
+          });
+      std::string watch_error;
+      if (!watcher->Start(watch_error)) {
+        std::cerr << "kijun-server: not watching " << config.rules << ": " << watch_error << '\n';
+      }
+    }
     router.Add("GET", "/health", [&](server::ApiRequest&) {
-      return server::ApiResponse{200, {{"status", "ok"}, {"diseases", library.size()}}, "", ""};
+      return server::ApiResponse{
+          200, {{"status", "ok"}, {"diseases", registry.Current()->size()}}, "", ""};
     });
     server::HttpsServer https(config, router);
     https.Start();
     std::cout << "kijun-server: listening on https://" << config.host << ":" << https.port() << " ("
-              << library.size() << " disease versions)" << std::endl;
+              << registry.Current()->size() << " disease versions)" << std::endl;
     int signal = 0;
     sigwait(&signals, &signal);
     std::cout << "kijun-server: stopping" << std::endl;

@@ -29,6 +29,10 @@ bool ParseServerConfig(const std::vector<std::string>& args, ServerConfig& confi
                        std::string& error) {
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& name = args[i];
+    if (name == "--production") {
+      config.production = true;
+      continue;
+    }
     if (name.rfind("--", 0) != 0 || i + 1 >= args.size()) {
       error = "option '" + name + "' needs a value (--name VALUE)";
       return false;
@@ -63,6 +67,10 @@ bool ParseServerConfig(const std::vector<std::string>& args, ServerConfig& confi
         return false;
       }
       config.database_connections = number;
+    } else if (name == "--trusted-keys") {
+      config.trusted_keys = value;
+    } else if (name == "--staging") {
+      config.staging = value;
     } else if (name == "--rules") {
       config.rules = value;
     } else if (name == "--jit-cache") {
@@ -86,6 +94,10 @@ bool ParseServerConfig(const std::vector<std::string>& args, ServerConfig& confi
   }
   if (config.server_key.empty()) {
     error = "--pki DIR is required (server.key, server.crt, ca.crt, crl.pem)";
+    return false;
+  }
+  if (config.production && config.trusted_keys.empty()) {
+    error = "--production needs --trusted-keys DIR (the rule authority's public keys)";
     return false;
   }
   if (config.database.empty()) {

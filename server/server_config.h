@@ -28,6 +28,13 @@ struct ServerConfig {
   std::string jit_cache;  // "" = no object cache
   int threads = 8;
   size_t max_body_bytes = 1 << 20;
+  size_t max_bundle_bytes = 32 << 20;  // POST /rules/bundles
+  // Rule updates: in development the rules folder is watched and unsigned
+  // bundles are accepted; in production (--production) nothing is watched
+  // and bundles must be signed by a key in `trusted_keys`.
+  bool production = false;
+  std::string trusted_keys;
+  std::string staging = "var/rules-staging";
   int session_minutes = 30;
 
   // The PKI folder made by scripts/dev_pki.sh: server.key, server.crt,

@@ -308,7 +308,7 @@ ApiResponse WorkflowService::CheckAs(const ApiRequest& request) {
   User user = auth_.Authenticate(request);
   AuthService::Require(user, {Role::kPhysician, Role::kClerk, Role::kInstitutionAdmin});
   json form = ParseJsonObject(request.body);
-  const engine::ir::RuleSet* rules = nullptr;
+  RulesInUse rules;
   engine::Judgment judgment = check_.Judge(form, rules);
   return {200, engine::JudgmentToJson(*rules, judgment), "", ""};
 }
@@ -370,10 +370,9 @@ ApiResponse WorkflowService::CreateForm(const ApiRequest& request) {
     }
     carry = it->get<bool>();
   }
-  const engine::ir::RuleSet& rules =
-      check_.Find(disease, date ? dsl::ParseDate(*date) : std::nullopt);
-  if (!rules.variants.empty() &&
-      std::find(rules.variants.begin(), rules.variants.end(), variant) == rules.variants.end()) {
+  RulesInUse rules = check_.Find(disease, date ? dsl::ParseDate(*date) : std::nullopt);
+  if (!rules->variants.empty() &&
+      std::find(rules->variants.begin(), rules->variants.end(), variant) == rules->variants.end()) {
     throw ApiError(400, "bad_variant", "様式の区分「" + variant + "」はこの疾病にありません",
                    "no form variant '" + variant + "' for this disease", "/variant");
   }
@@ -395,14 +394,14 @@ ApiResponse WorkflowService::CreateForm(const ApiRequest& request) {
       carried_from = last.Text(0, 0);
       const json previous = json::parse(last.Text(0, 1));
       for (const auto& [name, value] : previous.items()) {
-        if (rules.FindItem(name) < 0) continue;  // items the current version no longer has
+        if (rules->FindItem(name) < 0) continue;  // items the current version no longer has
         items[name] = value;
         carried.push_back(name);
       }
     }
     // The patient's sex and birth date fill the form's items of those names.
-    if (rules.FindItem("性別") >= 0) items["性別"] = patient.sex;
-    if (rules.FindItem("生年月日") >= 0) items["生年月日"] = patient.birth_date;
+    if (rules->FindItem("性別") >= 0) items["性別"] = patient.sex;
+    if (rules->FindItem("生年月日") >= 0) items["生年月日"] = patient.birth_date;
     int64_t id = c.Run(kInsertForm, {std::to_string(user.institution_id),
                                      std::to_string(patient_id), disease, variant, items.dump(),
                                      date, carried_from, PgArray(carried), std::to_string(user.id)})
@@ -457,7 +456,7 @@ ApiResponse WorkflowService::EditForm(const ApiRequest& request) {
                          std::to_string(form.version) + ")",
                      "/version");
     }
-    RequireKnownItems(check_.Find(form.disease, std::nullopt), *items);
+    RequireKnownItems(*check_.Find(form.disease, std::nullopt), *items);
     // An item stays "carried" while its value is the one carried forward.
     std::vector<std::string> carried;
     for (const auto& name : form.carried_items) {
@@ -493,8 +492,8 @@ ApiResponse WorkflowService::AddComment(const ApiRequest& request) {
     db::PgResult r = c.Run(kForm, {std::to_string(id)});
     if (r.rows() == 0 || r.Int(0, 1) != user.institution_id) throw NotFound("臨個票", "form");
     if (item) {
-      const engine::ir::RuleSet& rules = check_.Find(r.Text(0, 3), std::nullopt);
-      if (rules.FindItem(*item) < 0) {
+      RulesInUse rules = check_.Find(r.Text(0, 3), std::nullopt);
+      if (rules->FindItem(*item) < 0) {
         throw ApiError(400, "unknown_item", "「" + *item + "」はこの疾病の様式にない項目です",
                        "'" + *item + "' is not an item of this disease's form", "/item");
       }
@@ -539,7 +538,7 @@ ApiResponse WorkflowService::CheckForm(const ApiRequest& request) {
                    {"variant", form.variant},
                    {"date", form.date ? *form.date : Today()},
                    {"items", form.items}};
-  const engine::ir::RuleSet* rules = nullptr;
+  RulesInUse rules;
   engine::Judgment judgment = check_.Judge(envelope, rules);
   return {200, engine::JudgmentToJson(*rules, judgment), "", ""};
 }
@@ -576,7 +575,7 @@ ApiResponse WorkflowService::ConfirmForm(const ApiRequest& request) {
                      {"variant", form.variant},
                      {"date", date},
                      {"items", form.items}};
-    const engine::ir::RuleSet* rules = nullptr;
+    RulesInUse rules;
     engine::Judgment judgment = check_.Judge(envelope, rules);
     ordered_json judgment_json = engine::JudgmentToJson(*rules, judgment);
     if (judgment.HasErrors()) {
@@ -623,10 +622,9 @@ ApiResponse WorkflowService::PrintForm(const ApiRequest& request) {
     db::PgResult r = c.Run(kDesignation, {std::to_string(form.confirmed_by)});
     return std::pair<std::string, std::string>(r.Text(0, 0), r.Text(0, 1));
   });
-  const engine::ir::RuleSet& rules =
-      check_.Find(form.disease, dsl::ParseDate(form.date.value_or("")));
+  RulesInUse rules = check_.Find(form.disease, dsl::ParseDate(form.date.value_or("")));
   PrintedForm printed;
-  printed.disease_name = rules.name_ja;
+  printed.disease_name = rules->name_ja;
   printed.disease = form.disease;
   printed.variant = form.variant;
   printed.date = form.date.value_or("");
@@ -641,7 +639,7 @@ ApiResponse WorkflowService::PrintForm(const ApiRequest& request) {
   printed.rule_hash = *form.rule_hash;
   printed.items = form.items;
   printed.judgment = json::parse(*form.judgment);
-  return {200, {}, "text/html; charset=utf-8", RenderPrintView(rules, printed)};
+  return {200, {}, "text/html; charset=utf-8", RenderPrintView(*rules, printed)};
 }
 
 // ------------------------------------------------------------------ municipality
