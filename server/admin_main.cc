@@ -12,6 +12,7 @@
 #include "server/db/migrations.h"
 #include "server/db/pg.h"
 #include "server/demo_seed.h"
+#include "server/rules_command.h"
 #include "server/totp.h"
 
 namespace {
@@ -21,6 +22,8 @@ constexpr const char* kUsage = R"(usage:
   kijun-admin seed-demo --db CONNINFO --out FILE create or reset the demo accounts; write
                                                  their passwords and TOTP secrets to FILE (0600)
   kijun-admin totp SECRET                        the current 6-digit code of a TOTP secret
+  kijun-admin rules list|deploy FILE|rollback    rule deployment on a running registry
+                                                 (kijun-admin rules for the options)
 )";
 
 std::string Option(const std::vector<std::string>& args, const std::string& name) {
@@ -49,6 +52,7 @@ int main(int argc, char** argv) {
       std::cout << code << '\n';
       return 0;
     }
+    if (args[0] == "rules") return RunRulesCommand({args.begin() + 1, args.end()});
     std::string conninfo = Option(args, "--db");
     if (conninfo.empty()) {
       std::cerr << "kijun-admin: --db CONNINFO is required\n" << kUsage;

@@ -50,6 +50,7 @@ class Registry:
         self.server = None
         self.port = None
         self.log = os.path.join(self.dir, "server.log")
+        self.server_args = []  # more kijun-server options (e.g. --production)
 
     # ------------------------------------------------------------ set-up
 
@@ -82,7 +83,7 @@ class Registry:
         start = self.logfile.tell()
         self.server = subprocess.Popen(
             [f"{self.build}/server/kijun-server", "--pki", self.pki, "--db", self.base,
-             "--port", str(port), "--rules", f"{self.repo}/diseases", "--threads", "16"],
+             "--port", str(port), "--rules", f"{self.repo}/diseases", "--threads", "16", *self.server_args],
             stdout=self.logfile, stderr=subprocess.STDOUT)
         deadline = time.time() + 60
         while time.time() < deadline:
