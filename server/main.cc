@@ -105,6 +105,12 @@ int main(int argc, char** argv) {
     deploy.staging = config.staging;
     server::RulesAdminService rules_admin(registry, auth, deploy);
     rules_admin.Register(router);
+    std::string restore_error;
+    if (config.production && !rules_admin.RestoreServingBundle(restore_error)) {
+      std::cerr << "kijun-server: the bundle deployed last is refused now; serving " << config.rules
+                << ":\n"
+                << restore_error << '\n';
+    }
     // Development: a rule file saved under the rules folder is published
     // (checked, compiled, tested) and serving moments later.
     std::unique_ptr<plugins::RulesWatcher> watcher;

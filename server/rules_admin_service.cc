@@ -1,6 +1,9 @@
 #include "server/rules_admin_service.h"
 
+#include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 
 #include "dsl/calendar.h"
 
@@ -24,7 +27,51 @@ nlohmann::ordered_json VersionsJson(const plugins::DiseaseRegistry& registry) {
   return {{"generation", registry.generation()}, {"versions", list}};
 }
 
+std::string ServingBundlePath(const plugins::DeployOptions& options) {
+  return (std::filesystem::path(options.staging) / "serving.bundle").string();
+}
+
 }  // namespace
+
+void RulesAdminService::KeepServingBundle() {
+  namespace fs = std::filesystem;
+  std::string path = ServingBundlePath(options_);
+  std::error_code ec;
+  if (deployed_.empty()) {
+    fs::remove(path, ec);
+    return;
+  }
+  fs::create_directories(options_.staging, ec);
+  std::string temporary = path + ".tmp";
+  {
+    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+    out << deployed_.back();
+  }
+  fs::rename(temporary, path, ec);
+  if (ec) {
+    std::cerr << "kijun-server: cannot keep the serving bundle in " << path << ": " << ec.message()
+              << '\n';
+  }
+}
+
+bool RulesAdminService::RestoreServingBundle(std::string& error) {
+  std::ifstream in(ServingBundlePath(options_), std::ios::binary);
+  if (!in) return true;  // nothing deployed yet
+  std::ostringstream text;
+  text << in.rdbuf();
+  std::lock_guard<std::mutex> lock(mutex_);
+  plugins::DeployReport report = plugins::DeployBundle(registry_, text.str(), options_);
+  if (!report.refused.empty()) {
+    error = report.refused + "\n" + report.publish.problems;
+    return false;
+  }
+  deployed_.push_back(text.str());
+  std::cout << "kijun-server: serving the bundle deployed last (" << report.publish.versions
+            << " versions"
+            << (report.signed_by.empty() ? ", unsigned" : ", signed by " + report.signed_by) << ")"
+            << std::endl;
+  return true;
+}
 
 void RulesAdminService::Register(Router& router) {
   router.Add("GET", "/rules", [this](ApiRequest& r) { return Versions(r); });
@@ -41,6 +88,7 @@ ApiResponse RulesAdminService::Versions(const ApiRequest& request) {
 ApiResponse RulesAdminService::Deploy(const ApiRequest& request) {
   User user = auth_.Authenticate(request);
   AuthService::Require(user, {Role::kOperator});
+  std::lock_guard<std::mutex> lock(mutex_);
   plugins::DeployReport report = plugins::DeployBundle(registry_, request.body, options_);
   if (!report.refused.empty()) {
     std::cout << "kijun-server: bundle refused (" << user.login << "): " << report.refused << "\n"
@@ -55,6 +103,8 @@ ApiResponse RulesAdminService::Deploy(const ApiRequest& request) {
     error["generation"] = registry_.generation();
     return {422, error, "", ""};
   }
+  deployed_.push_back(request.body);
+  KeepServingBundle();
   std::cout << "kijun-server: bundle deployed by " << user.login << " (generation "
             << report.publish.generation << ", " << report.publish.versions << " versions, "
             << int(report.publish.milliseconds) << " ms"
@@ -71,7 +121,12 @@ ApiResponse RulesAdminService::Rollback(const ApiRequest& request) {
   User user = auth_.Authenticate(request);
   AuthService::Require(user, {Role::kOperator});
   std::string error;
+  std::lock_guard<std::mutex> lock(mutex_);
   if (!registry_.Rollback(error)) throw ApiError(409, "nothing_to_roll_back", error, error);
+  if (!deployed_.empty()) {
+    deployed_.pop_back();
+    KeepServingBundle();
+  }
   std::cout << "kijun-server: rules rolled back by " << user.login << " (generation "
             << registry_.generation() << ")" << std::endl;
   return {200, VersionsJson(registry_), "", ""};

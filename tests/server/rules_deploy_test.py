@@ -134,9 +134,20 @@ def main():
         check(status == 200 and out["rule"]["hash"] != hash_before,
               "an instant check judges with the revised version (its own hash)")
 
+        reg.kill_server()
+        reg.start_server()
+        doctor = reg.client("terminal-1").login("dr.sato")
+        check(serving_name(reg, doctor)[0] == "パーキンソン病 (改訂版)",
+              "after kill -9 and a restart the deployed bundle is serving again")
+
         code, out = op.rules("rollback")
         check(code == 0 and "generation 3" in out, "kijun-admin rules rollback")
         check(serving_name(reg, doctor) == (before[0], 3), "the earlier version is serving again")
+        reg.kill_server()
+        reg.start_server()
+        doctor = reg.client("terminal-1").login("dr.sato")
+        check(serving_name(reg, doctor) == before,
+              "after a restart the rolled-back rules are still the ones serving")
         status, out = doctor.request("POST", "/check", FORM)
         check(status == 200 and out["rule"]["hash"] == hash_before,
               "instant checks use the earlier version's hash again")
