@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "server/audit_trail.h"
 #include "server/db/migrations.h"
 #include "server/db/pg.h"
 #include "server/demo_seed.h"
@@ -22,6 +23,8 @@ constexpr const char* kUsage = R"(usage:
   kijun-admin seed-demo --db CONNINFO --out FILE create or reset the demo accounts; write
                                                  their passwords and TOTP secrets to FILE (0600)
   kijun-admin totp SECRET                        the current 6-digit code of a TOTP secret
+  kijun-admin audit verify --db CONNINFO          check the audit trail's hash chain; exit 1
+                                                 and name each edited, removed or reordered entry
   kijun-admin rules list|deploy FILE|rollback    rule deployment on a running registry
                                                  (kijun-admin rules for the options)
 )";
@@ -57,6 +60,19 @@ int main(int argc, char** argv) {
     if (conninfo.empty()) {
       std::cerr << "kijun-admin: --db CONNINFO is required\n" << kUsage;
       return 2;
+    }
+    if (args[0] == "audit" && args.size() >= 2 && args[1] == "verify") {
+      db::PgConnection owner(conninfo);
+      int64_t checked = 0;
+      std::vector<AuditFinding> findings = VerifyAuditTrail(owner, checked);
+      for (const auto& f : findings) std::cout << "audit entry " << f.seq << ": " << f.what << '\n';
+      if (!findings.empty()) {
+        std::cout << "監査記録が改ざんされています / the audit trail was tampered with: "
+                  << findings.size() << " problem(s) in " << checked << " entries\n";
+        return 1;
+      }
+      std::cout << "監査記録は完全です / audit trail intact: " << checked << " entries\n";
+      return 0;
     }
     if (args[0] == "migrate") {
       db::PgConnection owner(conninfo);

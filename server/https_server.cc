@@ -67,8 +67,9 @@ void Send(Poco::Net::HTTPServerResponse& response, const ApiResponse& answer) {
 
 class ApiRequestHandler : public Poco::Net::HTTPRequestHandler {
  public:
-  ApiRequestHandler(const Router& router, size_t max_body, size_t max_bundle)
-      : router_(router), max_body_(max_body), max_bundle_(max_bundle) {}
+  ApiRequestHandler(const Router& router, size_t max_body, size_t max_bundle,
+                    const AnsweredHook& answered)
+      : router_(router), max_body_(max_body), max_bundle_(max_bundle), answered_(answered) {}
 
   void handleRequest(Poco::Net::HTTPServerRequest& request,
                      Poco::Net::HTTPServerResponse& response) override {
@@ -89,11 +90,12 @@ class ApiRequestHandler : public Poco::Net::HTTPRequestHandler {
                     .ToJson(),
                 "", ""};
     }
-    Send(response, answer);
     if (api.method.empty()) {
       api.method = request.getMethod();
       api.path = request.getURI().substr(0, 200);
     }
+    if (answered_) answered_(api, answer.status);
+    Send(response, answer);
     LogRequest(std::cout, api, answer.status, std::chrono::steady_clock::now() - start);
   }
 
@@ -127,26 +129,31 @@ class ApiRequestHandler : public Poco::Net::HTTPRequestHandler {
   const Router& router_;
   size_t max_body_;
   size_t max_bundle_;
+  const AnsweredHook& answered_;
 };
 
 class Factory : public Poco::Net::HTTPRequestHandlerFactory {
  public:
-  Factory(const Router& router, size_t max_body, size_t max_bundle)
-      : router_(router), max_body_(max_body), max_bundle_(max_bundle) {}
+  Factory(const Router& router, size_t max_body, size_t max_bundle, AnsweredHook answered)
+      : router_(router),
+        max_body_(max_body),
+        max_bundle_(max_bundle),
+        answered_(std::move(answered)) {}
   Poco::Net::HTTPRequestHandler* createRequestHandler(
       const Poco::Net::HTTPServerRequest& /*request*/) override {
-    return new ApiRequestHandler(router_, max_body_, max_bundle_);
+    return new ApiRequestHandler(router_, max_body_, max_bundle_, answered_);
   }
 
  private:
   const Router& router_;
   size_t max_body_;
   size_t max_bundle_;
+  AnsweredHook answered_;
 };
 
 }  // namespace
 
-HttpsServer::HttpsServer(const ServerConfig& config, const Router& router) {
+HttpsServer::HttpsServer(const ServerConfig& config, const Router& router, AnsweredHook answered) {
   Poco::Net::Context::Ptr context = MakeServerContext(config);
   Poco::Net::SecureServerSocket socket(
       Poco::Net::SocketAddress(config.host, Poco::UInt16(config.port)), 128, context);
@@ -158,7 +165,8 @@ HttpsServer::HttpsServer(const ServerConfig& config, const Router& router) {
   params->setMaxKeepAliveRequests(0);
   params->setKeepAliveTimeout(Poco::Timespan(30, 0));
   server_ = std::make_unique<Poco::Net::HTTPServer>(
-      new Factory(router, config.max_body_bytes, config.max_bundle_bytes), socket, params);
+      new Factory(router, config.max_body_bytes, config.max_bundle_bytes, std::move(answered)),
+      socket, params);
 }
 
 HttpsServer::~HttpsServer() { Stop(); }

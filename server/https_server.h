@@ -8,6 +8,7 @@
 
 #include <Poco/Net/HTTPServer.h>
 
+#include <functional>
 #include <memory>
 
 #include "server/router.h"
@@ -15,9 +16,13 @@
 
 namespace kijun::server {
 
+// Called for every request handled, before its answer is sent (the audit
+// trail). It must not throw.
+using AnsweredHook = std::function<void(const ApiRequest& request, int status)>;
+
 class HttpsServer {
  public:
-  HttpsServer(const ServerConfig& config, const Router& router);
+  HttpsServer(const ServerConfig& config, const Router& router, AnsweredHook answered = {});
   ~HttpsServer();
   HttpsServer(const HttpsServer&) = delete;
   HttpsServer& operator=(const HttpsServer&) = delete;

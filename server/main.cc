@@ -10,10 +10,12 @@
 #include "dsl/diagnostic.h"
 #include "plugins/disease_registry.h"
 #include "plugins/rules_watcher.h"
+#include "server/audit_trail.h"
 #include "server/auth_service.h"
 #include "server/check_service.h"
 #include "server/db/migrations.h"
 #include "server/https_server.h"
+#include "server/request_log.h"
 #include "server/router.h"
 #include "server/rules_admin_service.h"
 #include "server/server_config.h"
@@ -137,7 +139,16 @@ int main(int argc, char** argv) {
       return server::ApiResponse{
           200, {{"status", "ok"}, {"diseases", registry.Current()->size()}}, "", ""};
     });
-    server::HttpsServer https(config, router);
+    server::AuditTrail audit(tiers.registry);
+    server::HttpsServer https(config, router, [&](const server::ApiRequest& request, int answered) {
+      if (!server::IsAudited(request.method, request.path)) return;
+      try {
+        audit.Append(request, server::RequestActor(), answered);
+      } catch (const std::exception& e) {
+        std::cerr << "kijun-server: AUDIT ENTRY NOT WRITTEN for " << request.method << " "
+                  << request.path << ": " << e.what() << std::endl;
+      }
+    });
     https.Start();
     std::cout << "kijun-server: listening on https://" << config.host << ":" << https.port() << " ("
               << registry.Current()->size() << " disease versions)" << std::endl;

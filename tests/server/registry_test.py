@@ -8,6 +8,7 @@ usage: python3 tests/server/registry_test.py [BUILD_DIR]"""
 import json
 import os
 import socket
+import subprocess
 import ssl
 import sys
 import threading
@@ -385,6 +386,53 @@ def test_recovery(reg):
           "while PostgreSQL was down, requests got an error answer, not a dropped connection")
 
 
+def test_audit(reg):
+    """The audit trail: every request touching patient data, accounts or rules
+    is one entry of a hash chain the application cannot change, and
+    `kijun-admin audit verify` finds an edited, removed or reordered entry."""
+    admin = f"{reg.build}/server/kijun-admin"
+
+    def verify():
+        p = subprocess.run([admin, "audit", "verify", "--db", reg.owner],
+                           capture_output=True, text=True)
+        return p.returncode, p.stdout + p.stderr
+
+    code, out = verify()
+    check(code == 0 and "audit trail intact" in out, "audit verify: the chain is intact")
+    rows = reg.sql("SELECT count(*) FROM audit.entries WHERE actor = 'dr.sato'"
+                   " AND action LIKE 'POST /forms/%/confirm' AND status = 200")
+    check(int(rows[0][0]) >= 1, "the physician's confirmation is in the audit trail")
+    rows = reg.sql("SELECT count(*) FROM audit.entries WHERE action = 'POST /login'"
+                   " AND status = 401")
+    check(int(rows[0][0]) >= 1, "failed sign-ins are in the audit trail")
+    rows = reg.sql("SELECT count(*) FROM audit.entries WHERE action IN ('POST /check',"
+                   " 'GET /health')")
+    check(rows[0][0] == "0", "the instant check and health are not audited (no patient data)")
+    rows = reg.sql("SELECT count(*) FROM audit.entries WHERE terminal = ''")
+    check(rows[0][0] == "0", "every entry names the terminal certificate")
+    app = reg.base + " user=kijun_app_registry"
+    for sql in ["UPDATE audit.entries SET actor = 'x' WHERE seq = 1",
+                "DELETE FROM audit.entries WHERE seq = 1", "TRUNCATE audit.entries"]:
+        p = subprocess.run(["psql", app, "-X", "-c", sql], capture_output=True, text=True)
+        check(p.returncode != 0 and "permission denied" in p.stderr,
+              f"the application role may not: {sql.split()[0]}")
+    last = int(reg.sql("SELECT max(seq) FROM audit.entries")[0][0])
+    reg.sql("UPDATE audit.entries SET actor = 'someone.else' WHERE seq = 3")
+    code, out = verify()
+    check(code == 1 and "audit entry 3:" in out and "edited" in out,
+          "an edited entry is found and named (3)")
+    reg.sql("UPDATE audit.entries SET actor = 'dr.sato' WHERE seq = 3")
+    reg.sql("DELETE FROM audit.entries WHERE seq = 5")
+    code, out = verify()
+    check(code == 1 and "entries 5 to 5 were removed" in out, "a removed entry is found (5)")
+    a, b = last - 1, last
+    reg.sql(f"UPDATE audit.entries SET seq = -1 WHERE seq = {a};"
+            f" UPDATE audit.entries SET seq = {a} WHERE seq = {b};"
+            f" UPDATE audit.entries SET seq = {b} WHERE seq = -1")
+    code, out = verify()
+    check(code == 1 and f"entry {a} does not follow" in out, f"reordered entries are found ({a})")
+
+
 def main():
     repo, build = main_paths()
     reg = Registry(repo, build)
@@ -396,6 +444,7 @@ def main():
         test_bad_input(reg, state)
         test_user_admin(reg)
         test_recovery(reg)
+        test_audit(reg)
     except Exception:
         print(open(reg.log).read()[-3000:] if os.path.exists(reg.log) else "", file=sys.stderr)
         raise
