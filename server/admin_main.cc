@@ -23,8 +23,11 @@ constexpr const char* kUsage = R"(usage:
   kijun-admin seed-demo --db CONNINFO --out FILE create or reset the demo accounts; write
                                                  their passwords and TOTP secrets to FILE (0600)
   kijun-admin totp SECRET                        the current 6-digit code of a TOTP secret
-  kijun-admin audit verify --db CONNINFO          check the audit trail's hash chain; exit 1
-                                                 and name each edited, removed or reordered entry
+  kijun-admin audit verify --db CONNINFO [--pki DIR]
+                                                 check the audit trail's hash chain and its
+                                                 checkpoints signed with DIR/server.crt's key
+                                                 (default var/pki); exit 1 and name each edited,
+                                                 removed or reordered entry
   kijun-admin rules list|deploy FILE|rollback    rule deployment on a running registry
                                                  (kijun-admin rules for the options)
 )";
@@ -63,15 +66,20 @@ int main(int argc, char** argv) {
     }
     if (args[0] == "audit" && args.size() >= 2 && args[1] == "verify") {
       db::PgConnection owner(conninfo);
-      int64_t checked = 0;
-      std::vector<AuditFinding> findings = VerifyAuditTrail(owner, checked);
+      int64_t checked = 0, checkpoints = 0;
+      std::string certificate = Option(args, "--pki").empty()
+                                    ? std::string("var/pki/server.crt")
+                                    : Option(args, "--pki") + "/server.crt";
+      AuditSignatureChecker checker(certificate);
+      std::vector<AuditFinding> findings = VerifyAuditTrail(owner, &checker, checked, checkpoints);
       for (const auto& f : findings) std::cout << "audit entry " << f.seq << ": " << f.what << '\n';
       if (!findings.empty()) {
         std::cout << "監査記録が改ざんされています / the audit trail was tampered with: "
                   << findings.size() << " problem(s) in " << checked << " entries\n";
         return 1;
       }
-      std::cout << "監査記録は完全です / audit trail intact: " << checked << " entries\n";
+      std::cout << "監査記録は完全です / audit trail intact: " << checked << " entries, "
+                << checkpoints << " signed checkpoints\n";
       return 0;
     }
     if (args[0] == "migrate") {

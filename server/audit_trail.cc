@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <ctime>
+#include <map>
 
 #include "dsl/sha256.h"
 
@@ -20,6 +21,12 @@ constexpr db::Statement kAll = {
     "audit_all",
     "SELECT seq, at, actor, terminal, remote, action, status, prev_hash, hash"
     " FROM audit.entries ORDER BY seq"};
+
+constexpr db::Statement kInsertCheckpoint = {
+    "audit_insert_checkpoint",
+    "INSERT INTO audit.checkpoints (seq, hash, at, signature) VALUES ($1, $2, $3, $4)"};
+constexpr db::Statement kCheckpoints = {
+    "audit_checkpoints", "SELECT seq, hash, at, signature FROM audit.checkpoints ORDER BY seq"};
 
 void Field(std::string& out, const std::string& value) {
   out += std::to_string(value.size());
@@ -83,12 +90,31 @@ void AuditTrail::Append(const ApiRequest& request, const std::string& actor, int
     e.hash = AuditHash(e);
     c.Run(kInsert, {std::to_string(e.seq), e.at, e.actor, e.terminal, e.remote, e.action,
                     std::to_string(e.status), e.prev_hash, e.hash});
+    if (CheckpointDue(e.seq)) {
+      c.Run(kInsertCheckpoint, {std::to_string(e.seq), e.hash, e.at,
+                                signer_->Sign(CheckpointText(e.seq, e.hash, e.at))});
+    }
     t.Commit();
   });
 }
 
-std::vector<AuditFinding> VerifyAuditTrail(db::PgConnection& connection, int64_t& checked) {
+bool AuditTrail::CheckpointDue(int64_t seq) {
+  if (signer_ == nullptr) return false;
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto now = std::chrono::steady_clock::now();
+  if (checkpointed_ && seq % kCheckpointEvery != 0 && now - last_checkpoint_ < kCheckpointAfter) {
+    return false;
+  }
+  checkpointed_ = true;
+  last_checkpoint_ = now;
+  return true;
+}
+
+std::vector<AuditFinding> VerifyAuditTrail(db::PgConnection& connection,
+                                           const AuditSignatureChecker* checker, int64_t& checked,
+                                           int64_t& checkpoints) {
   std::vector<AuditFinding> findings;
+  std::map<int64_t, std::string> hashes;  // seq -> stored hash, for the checkpoints
   db::PgResult r = connection.Run(kAll);
   checked = r.rows();
   int64_t expected_seq = 1;
@@ -122,6 +148,30 @@ std::vector<AuditFinding> VerifyAuditTrail(db::PgConnection& connection, int64_t
     }
     expected_seq = e.seq + 1;
     previous_hash = e.hash;
+    hashes[e.seq] = e.hash;
+  }
+  checkpoints = 0;
+  if (checker == nullptr) return findings;
+  db::PgResult cp = connection.Run(kCheckpoints);
+  for (int row = 0; row < cp.rows(); ++row) {
+    ++checkpoints;
+    int64_t seq = cp.Int(row, 0);
+    std::string hash = cp.Text(row, 1), at = cp.Text(row, 2), n = std::to_string(seq);
+    if (!checker->Verify(CheckpointText(seq, hash, at), cp.Text(row, 3))) {
+      findings.push_back({seq, "記録 " + n +
+                                   " の署名付きチェックポイントの署名が正しくありません / the "
+                                   "signed checkpoint at entry " +
+                                   n + " has a bad signature"});
+      continue;
+    }
+    auto it = hashes.find(seq);
+    if (it == hashes.end() || it->second != hash) {
+      findings.push_back({seq, "記録 " + n +
+                                   " までが書き換えられています "
+                                   "(署名付きチェックポイントと一致しません) / entries up to " +
+                                   n +
+                                   " were rewritten (they no longer match the signed checkpoint)"});
+    }
   }
   return findings;
 }

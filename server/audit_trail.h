@@ -8,11 +8,14 @@
 // `Verify` finds any entry edited, removed or reordered. The application's
 // database role may only insert and read them (migration 003).
 
+#include <chrono>
 #include <cstdint>
+#include <mutex>
 #include <string>
 #include <vector>
 
 #include "server/api.h"
+#include "server/audit_signer.h"
 #include "server/db/pg.h"
 #include "server/db/pg_pool.h"
 
@@ -35,7 +38,14 @@ bool IsAudited(const std::string& method, const std::string& path);
 
 class AuditTrail {
  public:
-  explicit AuditTrail(db::PgPool& registry) : registry_(registry) {}
+  // With a signer, the trail gets a signed checkpoint with the first entry
+  // after start, then every kCheckpointEvery entries or kCheckpointAfter,
+  // whichever comes first.
+  AuditTrail(db::PgPool& registry, const AuditSigner* signer)
+      : registry_(registry), signer_(signer) {}
+
+  static constexpr int64_t kCheckpointEvery = 100;
+  static constexpr std::chrono::minutes kCheckpointAfter{10};
 
   // Appends the entry for a handled request (serialised by a transaction-
   // scoped advisory lock, so the chain has one order). Throws db::PgError
@@ -43,7 +53,13 @@ class AuditTrail {
   void Append(const ApiRequest& request, const std::string& actor, int status);
 
  private:
+  bool CheckpointDue(int64_t seq);
+
   db::PgPool& registry_;
+  const AuditSigner* signer_;
+  std::mutex mutex_;
+  std::chrono::steady_clock::time_point last_checkpoint_{};
+  bool checkpointed_ = false;
 };
 
 struct AuditFinding {
@@ -54,7 +70,12 @@ struct AuditFinding {
 // Walks the whole chain in order and reports every break: an entry whose
 // hash does not match its content (edited), a gap in the sequence (removed),
 // an entry whose prev_hash is not its predecessor's hash (reordered or a
-// predecessor removed). `checked` is set to the number of entries read.
-std::vector<AuditFinding> VerifyAuditTrail(db::PgConnection& connection, int64_t& checked);
+// predecessor removed). With a checker, also every signed checkpoint: its
+// signature, and that the entry it signed still has the hash it signed (a
+// chain rewritten consistently fails here). `checked` is set to the number
+// of entries read, `checkpoints` to the number of checkpoints checked.
+std::vector<AuditFinding> VerifyAuditTrail(db::PgConnection& connection,
+                                           const AuditSignatureChecker* checker, int64_t& checked,
+                                           int64_t& checkpoints);
 
 }  // namespace kijun::server

@@ -139,7 +139,8 @@ int main(int argc, char** argv) {
       return server::ApiResponse{
           200, {{"status", "ok"}, {"diseases", registry.Current()->size()}}, "", ""};
     });
-    server::AuditTrail audit(tiers.registry);
+    server::AuditSigner audit_signer(config.server_key);
+    server::AuditTrail audit(tiers.registry, &audit_signer);
     server::HttpsServer https(config, router, [&](const server::ApiRequest& request, int answered) {
       if (!server::IsAudited(request.method, request.path)) return;
       try {

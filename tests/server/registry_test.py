@@ -5,6 +5,7 @@ server and a PostgreSQL restart.
 
 usage: python3 tests/server/registry_test.py [BUILD_DIR]"""
 
+import hashlib
 import json
 import os
 import socket
@@ -393,12 +394,13 @@ def test_audit(reg):
     admin = f"{reg.build}/server/kijun-admin"
 
     def verify():
-        p = subprocess.run([admin, "audit", "verify", "--db", reg.owner],
+        p = subprocess.run([admin, "audit", "verify", "--db", reg.owner, "--pki", reg.pki],
                            capture_output=True, text=True)
         return p.returncode, p.stdout + p.stderr
 
     code, out = verify()
-    check(code == 0 and "audit trail intact" in out, "audit verify: the chain is intact")
+    check(code == 0 and "audit trail intact" in out and " 0 signed checkpoints" not in out,
+          "audit verify: the chain and its signed checkpoints are intact")
     rows = reg.sql("SELECT count(*) FROM audit.entries WHERE actor = 'dr.sato'"
                    " AND action LIKE 'POST /forms/%/confirm' AND status = 200")
     check(int(rows[0][0]) >= 1, "the physician's confirmation is in the audit trail")
@@ -417,6 +419,48 @@ def test_audit(reg):
         check(p.returncode != 0 and "permission denied" in p.stderr,
               f"the application role may not: {sql.split()[0]}")
     last = int(reg.sql("SELECT max(seq) FROM audit.entries")[0][0])
+
+    # Rewrite the chain consistently from entry 2 on (every hash recomputed,
+    # as someone with the database owner's rights could): only the signed
+    # checkpoints can tell.
+    def audit_hash(fields):
+        data = b""
+        for f in fields:
+            raw = str(f).encode()
+            data += str(len(raw)).encode() + b":" + raw + b"\n"
+        return hashlib.sha256(data).hexdigest()
+
+    rows = reg.sql("SELECT seq, at, actor, terminal, remote, action, status, prev_hash"
+                   " FROM audit.entries ORDER BY seq")
+    previous, updates = None, []
+    for seq, at, actor, terminal, remote, action, status, prev_hash in rows:
+        if int(seq) == 2:
+            actor = "someone.else"
+        if int(seq) >= 2:
+            new = audit_hash(["kijun-audit/1", previous, seq, at, actor, terminal, remote,
+                              action, status])
+            updates.append(f"UPDATE audit.entries SET actor = '{actor}', prev_hash = '{previous}',"
+                           f" hash = '{new}' WHERE seq = {seq};")
+            previous = new
+        else:
+            previous = reg.sql(f"SELECT hash FROM audit.entries WHERE seq = {seq}")[0][0]
+    def run_sql(statements):
+        subprocess.run(["psql", reg.owner, "-X", "-q", "-v", "ON_ERROR_STOP=1"], check=True,
+                       input=" ".join(statements), text=True, capture_output=True)
+
+    backup = reg.sql("SELECT seq, actor, prev_hash, hash FROM audit.entries ORDER BY seq")
+    run_sql(updates)
+    code, out = verify()
+    check(code == 1 and "were rewritten" in out and "edited" not in out,
+          "a chain rewritten consistently is caught by the signed checkpoints")
+    run_sql([f"UPDATE audit.entries SET actor = '{a}', prev_hash = '{p}', hash = '{h}'"
+             f" WHERE seq = {q};" for q, a, p, h in backup])
+    code, out = verify()
+    check(code == 0, "  … and verifies again once restored")
+    reg.sql("UPDATE audit.checkpoints SET at = at || ' ' WHERE seq = 1")
+    code, out = verify()
+    check(code == 1 and "bad signature" in out, "a forged checkpoint is caught (bad signature)")
+    reg.sql("UPDATE audit.checkpoints SET at = rtrim(at) WHERE seq = 1")
     reg.sql("UPDATE audit.entries SET actor = 'someone.else' WHERE seq = 3")
     code, out = verify()
     check(code == 1 and "audit entry 3:" in out and "edited" in out,
