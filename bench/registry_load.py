@@ -17,6 +17,8 @@ build = sys.argv[1] if len(sys.argv) > 1 else os.path.join(repo, "build")
 connections = sys.argv[2] if len(sys.argv) > 2 else "8"
 seconds = sys.argv[3] if len(sys.argv) > 3 else "10"
 reg = Registry(repo, build)
+# A load test: no rate limits (they are per terminal and per session).
+reg.server_args = ["--rate-limit", "0", "--session-rate-limit", "0"]
 try:
     reg.start()
     clerk = reg.users["clerk.suzuki"]

@@ -68,8 +68,8 @@ void Send(Poco::Net::HTTPServerResponse& response, const ApiResponse& answer) {
 class ApiRequestHandler : public Poco::Net::HTTPRequestHandler {
  public:
   ApiRequestHandler(const Router& router, size_t max_body, size_t max_bundle,
-                    const AnsweredHook& answered)
-      : router_(router), max_body_(max_body), max_bundle_(max_bundle), answered_(answered) {}
+                    const RequestHooks& hooks)
+      : router_(router), max_body_(max_body), max_bundle_(max_bundle), hooks_(hooks) {}
 
   void handleRequest(Poco::Net::HTTPServerRequest& request,
                      Poco::Net::HTTPServerResponse& response) override {
@@ -94,7 +94,7 @@ class ApiRequestHandler : public Poco::Net::HTTPRequestHandler {
       api.method = request.getMethod();
       api.path = request.getURI().substr(0, 200);
     }
-    if (answered_) answered_(api, answer.status);
+    if (hooks_.answered) hooks_.answered(api, answer.status);
     Send(response, answer);
     LogRequest(std::cout, api, answer.status, std::chrono::steady_clock::now() - start);
   }
@@ -123,37 +123,37 @@ class ApiRequestHandler : public Poco::Net::HTTPRequestHandler {
       throw too_large;
     }
     if (!ReadBody(request.stream(), limit, r.body)) throw too_large;
+    // After the body is read, so that a refused request leaves the
+    // keep-alive connection usable.
+    if (hooks_.admit) hooks_.admit(r);
     return router_.Dispatch(r);
   }
 
   const Router& router_;
   size_t max_body_;
   size_t max_bundle_;
-  const AnsweredHook& answered_;
+  const RequestHooks& hooks_;
 };
 
 class Factory : public Poco::Net::HTTPRequestHandlerFactory {
  public:
-  Factory(const Router& router, size_t max_body, size_t max_bundle, AnsweredHook answered)
-      : router_(router),
-        max_body_(max_body),
-        max_bundle_(max_bundle),
-        answered_(std::move(answered)) {}
+  Factory(const Router& router, size_t max_body, size_t max_bundle, RequestHooks hooks)
+      : router_(router), max_body_(max_body), max_bundle_(max_bundle), hooks_(std::move(hooks)) {}
   Poco::Net::HTTPRequestHandler* createRequestHandler(
       const Poco::Net::HTTPServerRequest& /*request*/) override {
-    return new ApiRequestHandler(router_, max_body_, max_bundle_, answered_);
+    return new ApiRequestHandler(router_, max_body_, max_bundle_, hooks_);
   }
 
  private:
   const Router& router_;
   size_t max_body_;
   size_t max_bundle_;
-  AnsweredHook answered_;
+  RequestHooks hooks_;
 };
 
 }  // namespace
 
-HttpsServer::HttpsServer(const ServerConfig& config, const Router& router, AnsweredHook answered) {
+HttpsServer::HttpsServer(const ServerConfig& config, const Router& router, RequestHooks hooks) {
   Poco::Net::Context::Ptr context = MakeServerContext(config);
   Poco::Net::SecureServerSocket socket(
       Poco::Net::SocketAddress(config.host, Poco::UInt16(config.port)), 128, context);
@@ -165,8 +165,8 @@ HttpsServer::HttpsServer(const ServerConfig& config, const Router& router, Answe
   params->setMaxKeepAliveRequests(0);
   params->setKeepAliveTimeout(Poco::Timespan(30, 0));
   server_ = std::make_unique<Poco::Net::HTTPServer>(
-      new Factory(router, config.max_body_bytes, config.max_bundle_bytes, std::move(answered)),
-      socket, params);
+      new Factory(router, config.max_body_bytes, config.max_bundle_bytes, std::move(hooks)), socket,
+      params);
 }
 
 HttpsServer::~HttpsServer() { Stop(); }

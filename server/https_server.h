@@ -16,13 +16,18 @@
 
 namespace kijun::server {
 
-// Called for every request handled, before its answer is sent (the audit
-// trail). It must not throw.
-using AnsweredHook = std::function<void(const ApiRequest& request, int status)>;
+// What the server calls around each request: `admit` before the request is
+// routed (rate limits; it throws ApiError to refuse),
+// `answered` for every request handled, before its answer is sent (the
+// audit trail, the misuse monitor; it must not throw).
+struct RequestHooks {
+  std::function<void(const ApiRequest& request)> admit;
+  std::function<void(const ApiRequest& request, int status)> answered;
+};
 
 class HttpsServer {
  public:
-  HttpsServer(const ServerConfig& config, const Router& router, AnsweredHook answered = {});
+  HttpsServer(const ServerConfig& config, const Router& router, RequestHooks hooks = {});
   ~HttpsServer();
   HttpsServer(const HttpsServer&) = delete;
   HttpsServer& operator=(const HttpsServer&) = delete;

@@ -15,6 +15,7 @@
 #include "server/check_service.h"
 #include "server/db/migrations.h"
 #include "server/https_server.h"
+#include "server/misuse_monitor.h"
 #include "server/request_log.h"
 #include "server/router.h"
 #include "server/rules_admin_service.h"
@@ -38,6 +39,8 @@ constexpr const char* kUsage = R"(usage: kijun-server --pki DIR --db CONNINFO [o
   --jit-cache DIR         compiled rules cache (default: none)
   --threads N             request threads (default 8)
   --session-minutes N     session lifetime (default 30)
+  --rate-limit N          requests per second per terminal (default 200; 0 = none)
+  --session-rate-limit N  requests per second per signed-in session (default 100; 0 = none)
   --production            no rules-folder watching; rule bundles must be signed
   --trusted-keys DIR      public keys of the rule authority (*.pem)
   --staging DIR           where deployed bundles are extracted (default var/rules-staging)
@@ -141,15 +144,27 @@ int main(int argc, char** argv) {
     });
     server::AuditSigner audit_signer(config.server_key);
     server::AuditTrail audit(tiers.registry, &audit_signer);
-    server::HttpsServer https(config, router, [&](const server::ApiRequest& request, int answered) {
+    server::MisuseRules misuse_rules;
+    misuse_rules.terminal_requests_per_second = config.terminal_rate_limit;
+    misuse_rules.terminal_burst = 2 * config.terminal_rate_limit;
+    misuse_rules.session_requests_per_second = config.session_rate_limit;
+    misuse_rules.session_burst = 2 * config.session_rate_limit;
+    server::MisuseMonitor monitor(misuse_rules, &tiers.registry);
+    monitor.Register(router, auth);
+    server::RequestHooks hooks;
+    hooks.admit = [&](const server::ApiRequest& request) { monitor.Admit(request); };
+    hooks.answered = [&](const server::ApiRequest& request, int answered) {
+      std::string actor = server::RequestActor();
+      monitor.Observe(request, actor, answered);
       if (!server::IsAudited(request.method, request.path)) return;
       try {
-        audit.Append(request, server::RequestActor(), answered);
+        audit.Append(request, actor, answered);
       } catch (const std::exception& e) {
         std::cerr << "kijun-server: AUDIT ENTRY NOT WRITTEN for " << request.method << " "
                   << request.path << ": " << e.what() << std::endl;
       }
-    });
+    };
+    server::HttpsServer https(config, router, hooks);
     https.Start();
     std::cout << "kijun-server: listening on https://" << config.host << ":" << https.port() << " ("
               << registry.Current()->size() << " disease versions)" << std::endl;

@@ -1,6 +1,7 @@
 #include "server/server_config.h"
 
 #include <charconv>
+#include <cstdlib>
 
 namespace kijun::server {
 
@@ -67,6 +68,14 @@ bool ParseServerConfig(const std::vector<std::string>& args, ServerConfig& confi
         return false;
       }
       config.database_connections = number;
+    } else if (name == "--rate-limit" || name == "--session-rate-limit") {
+      char* end = nullptr;
+      double rate = std::strtod(value.c_str(), &end);
+      if (end == value.c_str() || *end != '\0' || rate < 0) {
+        error = "option '" + name + "' needs a number of requests per second (0 = no limit)";
+        return false;
+      }
+      (name == "--rate-limit" ? config.terminal_rate_limit : config.session_rate_limit) = rate;
     } else if (name == "--trusted-keys") {
       config.trusted_keys = value;
     } else if (name == "--staging") {

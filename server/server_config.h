@@ -36,6 +36,9 @@ struct ServerConfig {
   std::string trusted_keys;
   std::string staging = "var/rules-staging";
   int session_minutes = 30;
+  // Rate limits (token buckets with a burst of twice the rate); 0 = none.
+  double terminal_rate_limit = 200;
+  double session_rate_limit = 100;
 
   // The PKI folder made by scripts/dev_pki.sh: server.key, server.crt,
   // ca.crt, crl.pem.

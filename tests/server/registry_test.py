@@ -477,9 +477,32 @@ def test_audit(reg):
     check(code == 1 and f"entry {a} does not follow" in out, f"reordered entries are found ({a})")
 
 
+def test_misuse(reg):
+    """Misuse monitoring: sign-in attempts sprayed over accounts from one
+    terminal throttle that terminal and raise an alert operators can list."""
+    probe = reg.client("terminal-2")
+    statuses = [probe.request("POST", "/login", {"login": f"nobody.{i}", "password": "x"})[0]
+                for i in range(21)]
+    check(statuses[:20] == [401] * 20 and statuses[20] == 429,
+          "20 failed sign-ins from one terminal: the next attempt gets 429")
+    status, out = probe.request("POST", "/login", {"login": "city.yamada", "password": "x"})
+    check(status == 429 and "suspended" in str(out), f"  … even for a real account, saying why"
+                                                     f" ({status} {out})")
+    op = reg.client("terminal-1").login("ops.ito")
+    status, out = op.request("GET", "/alerts")
+    rules = [a["rule"] for a in out.get("alerts", [])] if status == 200 else []
+    check("failed_logins" in rules, "the operator sees the failed_logins alert (GET /alerts)")
+    rows = reg.sql("SELECT count(*) FROM audit.alerts WHERE rule = 'failed_logins'")
+    check(int(rows[0][0]) >= 1, "the alert is stored in audit.alerts")
+    status, _ = reg.client("terminal-1").login("dr.sato").request("GET", "/alerts")
+    check(status == 403, "a physician may not list alerts")
+
+
 def main():
     repo, build = main_paths()
     reg = Registry(repo, build)
+    # The recovery test drives one session at ~400 requests/s.
+    reg.server_args = ["--session-rate-limit", "2000", "--rate-limit", "4000"]
     try:
         reg.start()
         test_terminals(reg)
@@ -489,6 +512,7 @@ def main():
         test_user_admin(reg)
         test_recovery(reg)
         test_audit(reg)
+        test_misuse(reg)
     except Exception:
         print(open(reg.log).read()[-3000:] if os.path.exists(reg.log) else "", file=sys.stderr)
         raise
