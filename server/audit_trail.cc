@@ -51,6 +51,18 @@ std::string NowUtc() {
 
 bool StartsWith(const std::string& text, const char* prefix) { return text.rfind(prefix, 0) == 0; }
 
+// The action as recorded: an access key in the path is a credential, so it
+// is replaced by a digest that still links entries about the same key.
+std::string RecordedAction(const std::string& method, const std::string& path) {
+  const std::string prefix = "/applications/";
+  if (!StartsWith(path, prefix.c_str()) || path.size() == prefix.size()) return method + " " + path;
+  size_t end = path.find('/', prefix.size());
+  std::string key =
+      path.substr(prefix.size(), end == std::string::npos ? end : end - prefix.size());
+  std::string rest = end == std::string::npos ? "" : path.substr(end);
+  return method + " " + prefix + "key:" + dsl::Sha256Hex(key).substr(0, 16) + rest;
+}
+
 }  // namespace
 
 std::string AuditHash(const AuditEntry& e) {
@@ -79,7 +91,7 @@ void AuditTrail::Append(const ApiRequest& request, const std::string& actor, int
   e.actor = actor;
   e.terminal = request.terminal.serial;
   e.remote = request.remote;
-  e.action = request.method + " " + request.path;
+  e.action = RecordedAction(request.method, request.path);
   e.status = status;
   registry_.With([&](db::PgConnection& c) {
     db::Transaction t(c);

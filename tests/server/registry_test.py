@@ -410,6 +410,12 @@ def test_audit(reg):
     rows = reg.sql("SELECT count(*) FROM audit.entries WHERE action IN ('POST /check',"
                    " 'GET /health')")
     check(rows[0][0] == "0", "the instant check and health are not audited (no patient data)")
+    keys = [r[0] for r in reg.sql("SELECT access_key FROM institution.forms"
+                                  " WHERE access_key IS NOT NULL")]
+    rows = reg.sql("SELECT action FROM audit.entries WHERE action LIKE '%/applications/%'")
+    check(rows and all(k not in r[0] for r in rows for k in keys)
+          and all("/applications/key:" in r[0] for r in rows),
+          "access keys are not written into the audit trail (a digest instead)")
     rows = reg.sql("SELECT count(*) FROM audit.entries WHERE terminal = ''")
     check(rows[0][0] == "0", "every entry names the terminal certificate")
     app = reg.base + " user=kijun_app_registry"
