@@ -31,6 +31,7 @@
 #include "engine/rule_coverage.h"
 #include "engine/rule_tests.h"
 #include "plugins/bundle_signature.h"
+#include "plugins/native_plugins.h"
 #include "plugins/rule_bundle.h"
 #include "plugins/rule_library.h"
 
@@ -82,6 +83,8 @@ usage:
 
 options for judge, explain and test: --engine jit|interp (jit by default),
   --jit-cache DIR (default ~/.cache/kijun/jit), --no-jit-cache, --jit-stats
+options for commands that read rule files: --plugin FILE.so (repeatable) loads a
+  native function plugin first (docs/language.md, "Native functions from plugins")
 )";
 
 struct Args {
@@ -115,6 +118,21 @@ Args ParseArgs(int argc, char** argv, int from, const std::vector<std::string>& 
     }
   }
   return args;
+}
+
+// Every --plugin FILE (or --plugin=FILE), in order: unlike other options it
+// may be given several times.
+std::vector<std::string> PluginPaths(int argc, char** argv) {
+  std::vector<std::string> paths;
+  for (int i = 2; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--plugin" && i + 1 < argc) {
+      paths.emplace_back(argv[++i]);
+    } else if (a.rfind("--plugin=", 0) == 0) {
+      paths.push_back(a.substr(9));
+    }
+  }
+  return paths;
 }
 
 // Prints each distinct diagnostic once: a module imported by several files
@@ -819,6 +837,13 @@ int main(int argc, char** argv) {
       args.Get("jit-cache", home != nullptr ? std::string(home) + "/.cache/kijun/jit" : "");
   if (args.Has("no-jit-cache")) cache.clear();
   SetJitCacheDirectory(cache);
+  // Before any rule file is read: the checker and the content hash need the
+  // plugins' functions.
+  std::string plugin_error;
+  if (!kijun::plugins::LoadNativePlugins(PluginPaths(argc, argv), plugin_error)) {
+    std::cerr << "kijun: " << plugin_error << '\n';
+    return 2;
+  }
   struct StatsAtExit {
     bool on;
     ~StatsAtExit() {

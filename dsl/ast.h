@@ -12,6 +12,10 @@
 #include "dsl/source_file.h"
 #include "dsl/type.h"
 
+namespace kijun::dsl {
+struct ExternalFunction;
+}  // namespace kijun::dsl
+
 namespace kijun::dsl::ast {
 
 struct Item;
@@ -70,6 +74,7 @@ struct Expr {
   const Classification* classification = nullptr;
   const Level* level = nullptr;
   const Table* table = nullptr;
+  const ExternalFunction* external = nullptr;  // kCall of a plugin's function
   int level_index = -1;
   Type type;
 };

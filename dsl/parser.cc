@@ -905,6 +905,24 @@ class TreeBuilder {
 
 }  // namespace
 
+bool IsIdentifier(std::string_view text) {
+  if (text.empty()) return false;
+  try {
+    antlr4::ANTLRInputStream input{std::string(text)};
+    KijunLexer lexer(&input);
+    lexer.removeErrorListeners();
+    antlr4::CommonTokenStream tokens(&lexer);
+    tokens.fill();
+    const auto& all = tokens.getTokens();
+    // The identifier, then end of input; anything skipped or hidden
+    // (spaces, comments) makes it more than a name.
+    return all.size() == 2 && all[0]->getType() == KijunLexer::IDENT && all[0]->getText() == text &&
+           all[1]->getType() == Token::EOF;
+  } catch (const std::exception&) {
+    return false;  // not UTF-8
+  }
+}
+
 std::unique_ptr<ast::RuleFile> ParseRuleFile(const SourceFile& source, Diagnostics& diagnostics) {
   auto empty = [&source] {
     auto file = std::make_unique<ast::RuleFile>();

@@ -3,7 +3,9 @@
 #include <filesystem>
 #include <set>
 
+#include "dsl/external_functions.h"
 #include "dsl/parser.h"
+#include "dsl/pass.h"
 #include "dsl/sha256.h"
 
 namespace kijun::dsl {
@@ -103,9 +105,32 @@ class Loader {
   std::set<std::string> done_;
 };
 
+// "name=plugin@version" of every plugin function the program calls, sorted:
+// the same text calls different code when a plugin changes, so its results,
+// its version hash and its cached native code must not be reused.
+std::string CalledPlugins(Program& program) {
+  std::set<std::string> called;
+  ForEachRootExpr(program, [&](ast::Expr& root, const std::string&) {
+    ForEachSubExpr(root, [&](ast::Expr& e) {
+      if (e.kind != ast::ExprKind::kCall) return;
+      if (const ExternalFunction* f = FindExternalFunction(e.name)) {
+        called.insert(f->name + "=" + f->provider);
+      }
+    });
+  });
+  if (called.empty()) return {};
+  std::string text = "plugins:";
+  for (const auto& c : called) text += "\n" + c;
+  return text;
+}
+
 void Hash(Program& program) {
   std::vector<std::string_view> parts{kLanguageVersion};
   for (auto* file : program.AllFiles()) parts.push_back(file->source->text());
+  // Only programs that call plugin functions get the extra part, so every
+  // other program keeps the hash it always had.
+  std::string plugins = CalledPlugins(program);
+  if (!plugins.empty()) parts.push_back(plugins);
   // Length-prefix each part so that boundaries are part of the hash.
   std::string material;
   for (auto part : parts) material.append(std::to_string(part.size())).append(":").append(part);

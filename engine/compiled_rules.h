@@ -1,5 +1,6 @@
 #pragma once
 
+#include <string>
 #include <vector>
 
 #include "engine/form_binding.h"
@@ -9,11 +10,14 @@
 
 namespace kijun::engine {
 
-// A run-time error raised by compiled code, with its operands.
+// A run-time error raised by compiled code, with its operands (or, for a
+// plugin function's error, its message).
 struct RaisedError {
   RuntimeError error = RuntimeError::kNone;
   double a = 0;
   double b = 0;
+  std::string ja;
+  std::string en;
 };
 
 // Native code for some of a rule set's rules (implemented by the JIT in

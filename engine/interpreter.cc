@@ -5,6 +5,7 @@
 #include <set>
 
 #include "dsl/calendar.h"
+#include "engine/external_call.h"
 #include "engine/form_binding.h"
 #include "engine/interval_math.h"
 
@@ -527,6 +528,14 @@ class Evaluator {
         return Tru(Eval(n.args[0]).known() ? Truth::kTrue : Truth::kFalse);
       case Op::kAnswered:
         return Tru(Eval(n.args[0]).known() ? Truth::kTrue : Truth::kUnknown);
+      case Op::kExternal: {
+        std::vector<Value> args;
+        for (const auto& a : n.args) args.push_back(Eval(a));
+        std::string ja, en;
+        Value v = CallExternal(rules_.externals[size_t(n.slot)], args, ja, en);
+        if (!en.empty()) AddRuntimeError(ja, en);
+        return v;
+      }
       case Op::kContains: {
         Value list = Eval(n.args[0]);
         if (!list.known()) return Tru(Truth::kUnknown);
@@ -572,7 +581,13 @@ class Evaluator {
   }
 
   void ReportRaised() {
-    for (const auto& e : raised_) Report(e.error, e.a, e.b);
+    for (const auto& e : raised_) {
+      if (e.error == engine::RuntimeError::kExternalFunction) {
+        AddRuntimeError(e.ja, e.en);
+      } else {
+        Report(e.error, e.a, e.b);
+      }
+    }
   }
 
   void Report(engine::RuntimeError error, double a, double b) {

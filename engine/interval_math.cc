@@ -79,6 +79,7 @@ void DescribeRuntimeError(RuntimeError error, double a, double b, std::string& j
       en = "loop range too large";
       return;
     case RuntimeError::kNoSuchHeading:
+    case RuntimeError::kExternalFunction:
     case RuntimeError::kNone:
       ja.clear();
       en.clear();

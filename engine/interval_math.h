@@ -28,6 +28,9 @@ enum class RuntimeError : int {
   kIndexOutOfRange = 3,
   kLoopTooLarge = 4,
   kNoSuchHeading = 5,
+  // A plugin function's domain error or broken promise; the message comes
+  // with it (engine/external_call.h), not from DescribeRuntimeError.
+  kExternalFunction = 6,
 };
 
 // a / b. Division by a known zero is an error when a is known, and unknown.

@@ -69,6 +69,7 @@ enum class Op : uint8_t {
   kVariant,   // the form's variant as text
   kFormDate,  // the form's date
   kContains,  // a[0] choices item, number = code
+  kExternal,  // slot = RuleSet::externals: a plugin's function of the args
 };
 
 struct Node {
@@ -183,6 +184,23 @@ struct Table {
   std::vector<std::vector<std::string>> cells;
 };
 
+// What a plugin function gives (plugins/kijun_plugin.h); kDecimal and
+// kInteger are numbers, kInteger results must be integral.
+enum class ExternalKind : uint8_t { kDecimal, kInteger, kTruth };
+
+// A native plugin's function that the rules call (see engine/external_call.h).
+struct External {
+  std::string name;      // as called in rule files
+  std::string provider;  // "egfr_jp@1.0.0"
+  // The name compiled code calls it by: the JIT defines it in each rule
+  // set's JITDylib, so cached objects never hold a process's addresses.
+  std::string symbol;
+  ExternalKind result = ExternalKind::kDecimal;
+  bool pure = true;
+  // The plugin's kijun_plugin_call, opaque here.
+  void (*entry)() = nullptr;
+};
+
 // One disease version (or a module run on its own), ready to execute.
 struct RuleSet {
   bool is_module = false;
@@ -202,6 +220,7 @@ struct RuleSet {
   std::vector<Check> checks;
   std::vector<Classification> classifications;  // in evaluation order
   std::vector<Table> tables;
+  std::vector<External> externals;  // plugin functions called, by first use
 
   // "指定難病/6": how forms name the disease.
   std::string DiseaseKey() const { return programme + "/" + number; }

@@ -115,6 +115,8 @@ const char* OpName(ir::Op op) {
       return "variant";
     case Op::kFormDate:
       return "form-date";
+    case Op::kExternal:
+      return "external";
   }
   return "?";
 }
@@ -158,6 +160,10 @@ std::string DumpRuleSet(const ir::RuleSet& r) {
       << ' ' << r.content_hash << '\n';
   for (size_t i = 0; i < r.items.size(); ++i)
     out << "  item #" << i << ' ' << r.items[i].name << '\n';
+  for (size_t i = 0; i < r.externals.size(); ++i) {
+    out << "  external #" << i << ' ' << r.externals[i].name << ' ' << r.externals[i].provider
+        << '\n';
+  }
   for (size_t i = 0; i < r.calcs.size(); ++i) {
     out << "  calc #" << i << ' ' << r.calcs[i].name << " = ";
     Dump(r.calcs[i].expr, out);

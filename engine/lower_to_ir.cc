@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <map>
 
+#include "dsl/external_functions.h"
+#include "engine/external_call.h"
+
 namespace kijun::engine {
 
 namespace ast = dsl::ast;
@@ -191,6 +194,7 @@ class Lowering {
       }
       rules.tables.push_back(std::move(out));
     }
+    rules.externals = std::move(externals_);
     return rules;
   }
 
@@ -266,8 +270,31 @@ class Lowering {
     return n;
   }
 
+  // A plugin function's slot in the rule set's table, added on first use.
+  int ExternalSlot(const dsl::ExternalFunction& f) {
+    for (size_t i = 0; i < externals_.size(); ++i) {
+      if (externals_[i].name == f.name) return int(i);
+    }
+    ir::External out;
+    out.name = f.name;
+    out.provider = f.provider;
+    out.symbol = ExternalSymbol(f.name);
+    out.result = f.result == dsl::ExternalKind::kTruth     ? ir::ExternalKind::kTruth
+                 : f.result == dsl::ExternalKind::kInteger ? ir::ExternalKind::kInteger
+                                                           : ir::ExternalKind::kDecimal;
+    out.pure = f.pure;
+    out.entry = f.entry;
+    externals_.push_back(std::move(out));
+    return int(externals_.size() - 1);
+  }
+
   ir::Node LowerCall(const ast::Expr& e) {
     const std::string& f = e.name;
+    if (e.external != nullptr) {
+      ir::Node n = WithArgs(ir::Op::kExternal, e);
+      n.slot = ExternalSlot(*e.external);
+      return n;
+    }
     static const std::map<std::string, ir::Op> kAggregates = {
         {"sum", ir::Op::kSum},  {"count", ir::Op::kCount}, {"avg", ir::Op::kAvg},
         {"min", ir::Op::kMin},  {"max", ir::Op::kMax},     {"any", ir::Op::kAnyOf},
@@ -433,6 +460,7 @@ class Lowering {
   std::vector<std::vector<int>> calc_reads_;
   std::vector<std::vector<int>> class_reads_;
   std::vector<std::string> loops_;
+  std::vector<ir::External> externals_;
 };
 
 }  // namespace

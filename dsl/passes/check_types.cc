@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "dsl/builtins.h"
+#include "dsl/external_functions.h"
 #include "dsl/pass.h"
 
 namespace kijun::dsl {
@@ -656,7 +657,9 @@ class CheckTypes : public Pass {
     std::string want =
         min == max ? std::to_string(min) : std::to_string(min) + "〜" + std::to_string(max);
     const Builtin* builtin = FindBuiltin(e.name);
-    std::string usage = builtin ? std::string(builtin->usage) : e.name + "(…)";
+    std::string usage = builtin                                    ? std::string(builtin->usage)
+                        : e.external && !e.external->usage.empty() ? e.external->usage
+                                                                   : e.name + "(…)";
     d_->Error(e.where, "K337",
               "関数「" + e.name + "」の引数は " + want + " 個です (" +
                   std::to_string(e.args.size()) + " 個あります)",
@@ -673,6 +676,7 @@ class CheckTypes : public Pass {
     for (const auto& a : args) {
       if (a.IsError()) return Error(e);
     }
+    if (e.external != nullptr) return InferExternal(e, args);
     auto need = [&](size_t i, bool ok, const char* ja, const char* en) {
       if (!ok)
         Mismatch(e.args[i]->where, "関数「" + f + "」の引数", "function '" + f + "'", args[i], ja,
@@ -801,6 +805,72 @@ class CheckTypes : public Pass {
       as_choice.kind = TypeKind::kChoice;
       if (!CheckChoiceOperand(as_choice, *e.args[1])) return Error(e);
       return Set(e, Type::Of(TypeKind::kTruth));
+    }
+    return Error(e);
+  }
+
+  // A call of a plugin's function: the argument count, kinds and units its
+  // table declares. Choices are not numbers here: a plugin cannot know the
+  // form's codes.
+  Type InferExternal(ast::Expr& e, const std::vector<Type>& args) {
+    const ExternalFunction& f = *e.external;
+    if (!ArgCount(e, f.args.size(), f.args.size())) return Error(e);
+    for (size_t i = 0; i < args.size(); ++i) {
+      const std::string what_ja = "関数「" + f.name + "」の第 " + std::to_string(i + 1) + " 引数";
+      const std::string what_en = "argument " + std::to_string(i + 1) + " of '" + f.name + "'";
+      switch (f.args[i]) {
+        case ExternalKind::kDecimal:
+          if (!args[i].IsNumber()) {
+            Mismatch(e.args[i]->where, what_ja, what_en, args[i], "数値", "a number");
+            return Error(e);
+          }
+          break;
+        case ExternalKind::kInteger:
+          if (args[i].kind != TypeKind::kInteger) {
+            Mismatch(e.args[i]->where, what_ja, what_en, args[i], "整数", "an integer");
+            return Error(e);
+          }
+          break;
+        case ExternalKind::kTruth:
+          if (args[i].kind != TypeKind::kTruth) {
+            Mismatch(e.args[i]->where, what_ja, what_en, args[i], "条件 (該当/非該当)",
+                     "a condition");
+            return Error(e);
+          }
+          break;
+      }
+      const std::string& want = f.arg_units[i];
+      const std::string& got = args[i].unit;
+      if (!want.empty() && !got.empty() && got != kDerivedUnit && got != want) {
+        std::string ja = what_ja;
+        ja.append("の単位は「")
+            .append(want)
+            .append("」ですが、「")
+            .append(got)
+            .append("」の値です");
+        std::string en = what_en;
+        en.append(" is in '").append(want).append("', not '").append(got).append("'");
+        d_->Error(e.args[i]->where, "K344", ja, en, "「" + want + "」に換算した値を渡してください",
+                  "pass the value in '" + want + "'");
+        return Error(e);
+      }
+    }
+    if (!f.pure) {
+      d_->Warning(e.where, "K345",
+                  "関数「" + f.name + "」(" + f.provider +
+                      ") は純粋関数ではないため、同じ様式と規則の版でも判定が変わることがあります",
+                  "function '" + f.name + "' (" + f.provider +
+                      ") is not pure: the same form and rule version may be judged differently",
+                  "結果が引数だけで決まる関数を使ってください",
+                  "prefer functions whose result depends only on their arguments");
+    }
+    switch (f.result) {
+      case ExternalKind::kDecimal:
+        return Set(e, Type::Of(TypeKind::kDecimal, f.result_unit));
+      case ExternalKind::kInteger:
+        return Set(e, Type::Of(TypeKind::kInteger, f.result_unit));
+      case ExternalKind::kTruth:
+        return Set(e, Type::Of(TypeKind::kTruth));
     }
     return Error(e);
   }

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "dsl/builtins.h"
+#include "dsl/external_functions.h"
 #include "dsl/pass.h"
 
 namespace kijun::dsl {
@@ -210,6 +211,34 @@ class ResolveNames : public Pass {
                         "unknown name '" + name + "'", hint_ja, hint_en);
   }
 
+  // A call of a function that is neither a builtin nor one of a loaded
+  // plugin: it may be a plugin's that was not loaded, so the hint says how to
+  // load one and which are loaded.
+  void UnknownFunction(const ast::Expr& expr) {
+    std::vector<std::string> candidates = BuiltinNames();
+    for (auto& name : ExternalFunctionNames()) candidates.push_back(std::move(name));
+    std::string close = ClosestName(expr.name, candidates);
+    if (!close.empty()) {
+      diagnostics_->Error(expr.where, "K204", "関数「" + expr.name + "」はありません",
+                          "unknown function '" + expr.name + "'", "「" + close + "」のことですか？",
+                          "did you mean '" + close + "'?");
+      return;
+    }
+    std::string loaded;
+    for (const auto& provider : ExternalFunctionProviders()) {
+      loaded += (loaded.empty() ? "" : ", ") + provider;
+    }
+    diagnostics_->Error(
+        expr.where, "K204", "関数「" + expr.name + "」はありません",
+        "unknown function '" + expr.name + "'",
+        "使える関数は docs/language.md の「関数」を見てください。プラグインの関数なら、そのプラグイ"
+        "ンを --plugin ファイル.so で読み込んでください (読み込み済み: " +
+            (loaded.empty() ? std::string("なし") : loaded) + ")",
+        "see 'Functions' in docs/language.md; a plugin's function needs its plugin loaded with "
+        "--plugin FILE.so (loaded: " +
+            (loaded.empty() ? std::string("none") : loaded) + ")");
+  }
+
   bool Bind(ast::Expr& expr, const std::vector<std::string>& loop_scope) {
     for (auto it = loop_scope.rbegin(); it != loop_scope.rend(); ++it) {
       if (*it == expr.name) {
@@ -267,22 +296,18 @@ class ResolveNames : public Pass {
       case ast::ExprKind::kCall:
       case ast::ExprKind::kLoop: {
         const Builtin* builtin = FindBuiltin(expr.name);
-        if (builtin == nullptr) {
-          std::string close = ClosestName(expr.name, BuiltinNames());
-          diagnostics_->Error(expr.where, "K204", "関数「" + expr.name + "」はありません",
-                              "unknown function '" + expr.name + "'",
-                              close.empty()
-                                  ? "使える関数は docs/language.md の「関数」を見てください"
-                                  : "「" + close + "」のことですか？",
-                              close.empty() ? "see 'Functions' in docs/language.md"
-                                            : "did you mean '" + close + "'?");
-        } else if (expr.kind == ast::ExprKind::kLoop && !builtin->loop) {
+        const ExternalFunction* external =
+            builtin == nullptr ? FindExternalFunction(expr.name) : nullptr;
+        if (builtin == nullptr && external == nullptr) {
+          UnknownFunction(expr);
+        } else if (expr.kind == ast::ExprKind::kLoop && (external != nullptr || !builtin->loop)) {
           diagnostics_->Error(expr.where, "K205",
                               "関数「" + expr.name + "」は繰り返し (i in a..b : 式) に使えません",
                               "function '" + expr.name + "' cannot take a loop (i in a..b : expr)",
                               "sum, count, avg, min, max, any, all が使えます",
                               "use sum, count, avg, min, max, any or all");
         }
+        if (expr.kind == ast::ExprKind::kCall) expr.external = external;
         if (expr.kind == ast::ExprKind::kLoop) {
           if (expr.args.size() >= 2) {
             Resolve(*expr.args[0], loop_scope);

@@ -5,8 +5,10 @@
 #include <llvm/IR/Verifier.h>
 
 #include <limits>
+#include <map>
 
 #include "engine/interval_math.h"
+#include "plugins/kijun_plugin.h"
 
 namespace kijun::engine::jit {
 
@@ -119,6 +121,11 @@ class Generator {
         m_.getOrInsertFunction("kijun_rt_year_month", llvm::FunctionType::get(f64_, {f64_}, false));
     rt_add_months_date_ = m_.getOrInsertFunction(
         "kijun_rt_add_months_to_date", llvm::FunctionType::get(f64_, {f64_, f64_}, false));
+    // struct kijun_plugin_value (plugins/kijun_plugin.h): double, int32, int32.
+    plugin_value_ty_ = llvm::StructType::create(c_, {f64_, i32_, i32_}, "kijun_plugin_value");
+    rt_external_ = m_.getOrInsertFunction(
+        "kijun_rt_external",
+        llvm::FunctionType::get(b_.getVoidTy(), {ptr_, ptr_, i32_, i32_, ptr_, ptr_, ptr_}, false));
   }
 
   // Emits `void name(const NativeFrame*, NativeValue*)` computing `root`.
@@ -548,6 +555,8 @@ class Generator {
         return {b_.CreateSelect(known, date, unknown.lo), b_.CreateSelect(known, date, unknown.hi),
                 nullptr};
       }
+      case Op::kExternal:
+        return External(n);
       case Op::kText:
       case Op::kVariant:
       case Op::kLookup:
@@ -555,6 +564,83 @@ class Generator {
         break;  // not compiled (see Compilable)
     }
     return UnknownOf(n.kind);
+  }
+
+  // A plugin function, as engine::CallExternal does it: every argument
+  // evaluated, in order; the function called (directly, by its symbol) only
+  // when all are known exactly; what it returned read by the runtime, which
+  // shares the interpreter's code for it.
+  V External(const ir::Node& n) {
+    const ir::External& f = rules_.externals[size_t(n.slot)];
+    std::vector<V> args;
+    for (const auto& a : n.args) args.push_back(Gen(a));
+    Slot result = NewSlot();
+    Put(result, UnknownOf(n.kind));
+    llvm::Value* known = b_.getTrue();
+    for (size_t i = 0; i < args.size(); ++i) {
+      llvm::Value* k = n.args[i].kind == ValueKind::kTruth ? b_.CreateICmpNE(args[i].t, Truth(2))
+                                                           : Known(args[i]);
+      known = b_.CreateAnd(known, k);
+    }
+    auto* call = Block("external.call");
+    auto* done = Block("external.done");
+    b_.CreateCondBr(known, call, done);
+    b_.SetInsertPoint(call);
+    llvm::IRBuilder<> at(entry_, entry_->begin());
+    auto* packed = at.CreateAlloca(llvm::ArrayType::get(plugin_value_ty_, args.size() + 1));
+    auto* returned = at.CreateAlloca(plugin_value_ty_);
+    auto* message = at.CreateAlloca(
+        llvm::ArrayType::get(i8_, 2 * static_cast<uint64_t>(KIJUN_PLUGIN_MESSAGE_SIZE)));
+    for (size_t i = 0; i < args.size(); ++i) {
+      llvm::Value* slot = b_.CreateInBoundsGEP(plugin_value_ty_, packed, b_.getInt64(i));
+      bool truth = n.args[i].kind == ValueKind::kTruth;
+      b_.CreateStore(truth ? Const(0) : args[i].lo, b_.CreateStructGEP(plugin_value_ty_, slot, 0));
+      b_.CreateStore(truth ? b_.CreateZExt(args[i].t, i32_) : b_.getInt32(0),
+                     b_.CreateStructGEP(plugin_value_ty_, slot, 1));
+      b_.CreateStore(b_.getInt32(0), b_.CreateStructGEP(plugin_value_ty_, slot, 2));
+    }
+    b_.CreateStore(Const(0), b_.CreateStructGEP(plugin_value_ty_, returned, 0));
+    b_.CreateStore(b_.getInt32(KIJUN_PLUGIN_UNKNOWN),
+                   b_.CreateStructGEP(plugin_value_ty_, returned, 1));
+    b_.CreateStore(b_.getInt32(0), b_.CreateStructGEP(plugin_value_ty_, returned, 2));
+    b_.CreateStore(b_.getInt8(0), message);
+    b_.CreateStore(b_.getInt8(0),
+                   b_.CreateInBoundsGEP(i8_, message, b_.getInt64(KIJUN_PLUGIN_MESSAGE_SIZE)));
+    llvm::Value* status = b_.CreateCall(PluginFunction(f), {packed, returned, message});
+    b_.CreateCall(rt_external_, {frame_, Name(f.name), b_.getInt32(uint32_t(f.result)), status,
+                                 returned, message, scratch_});
+    V v;
+    if (n.kind == ValueKind::kTruth) {
+      v.t = b_.CreateLoad(i8_, b_.CreateStructGEP(value_ty_, scratch_, 2));
+    } else {
+      v.lo = b_.CreateLoad(f64_, b_.CreateStructGEP(value_ty_, scratch_, 0));
+      v.hi = b_.CreateLoad(f64_, b_.CreateStructGEP(value_ty_, scratch_, 1));
+    }
+    Put(result, v);
+    b_.CreateBr(done);
+    b_.SetInsertPoint(done);
+    return Get(result, n.kind);
+  }
+
+  // `int32_t symbol(const kijun_plugin_value*, kijun_plugin_value*,
+  // kijun_plugin_message*)`, resolved by name when the code is linked, so a
+  // cached object works in any process that loaded the plugin.
+  llvm::FunctionCallee PluginFunction(const ir::External& f) {
+    auto callee =
+        m_.getOrInsertFunction(f.symbol, llvm::FunctionType::get(i32_, {ptr_, ptr_, ptr_}, false));
+    if (auto* fn = llvm::dyn_cast<llvm::Function>(callee.getCallee())) {
+      fn->addFnAttr(llvm::Attribute::NoUnwind);  // the ABI forbids unwinding
+    }
+    return callee;
+  }
+
+  // The function's name as a constant string in the module, for messages.
+  llvm::Value* Name(const std::string& name) {
+    auto it = names_.find(name);
+    if (it != names_.end()) return it->second;
+    llvm::Value* global = b_.CreateGlobalString(name, "kijun_fn_name", 0, &m_);
+    names_[name] = global;
+    return global;
   }
 
   V Index(const ir::Node& n) {
@@ -719,7 +805,9 @@ class Generator {
   llvm::StructType* frame_ty_ = nullptr;
   llvm::StructType* value_ty_ = nullptr;
   llvm::FunctionCallee rt_mul_, rt_div_, rt_pow_, rt_error_, rt_round_, rt_age_, rt_months_,
-      rt_year_month_, rt_add_months_date_;
+      rt_year_month_, rt_add_months_date_, rt_external_;
+  llvm::StructType* plugin_value_ty_ = nullptr;
+  std::map<std::string, llvm::Value*> names_;
   llvm::Function* fn_ = nullptr;
   llvm::Value* frame_ = nullptr;
   llvm::BasicBlock* entry_ = nullptr;

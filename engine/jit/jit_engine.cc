@@ -201,6 +201,22 @@ std::unique_ptr<NativeRuleSet> JitEngine::Compile(const ir::RuleSet& rules, std:
   native->tracker_->dylib = &dylib;
   native->tracker_->mutex = &impl_->mutex;
   native->tracker_->tracker = dylib.createResourceTracker();
+  // The plugin functions the rules call, by name (never as addresses in the
+  // code: a cached object is linked again in later processes, where the
+  // plugin is loaded elsewhere). The content hash in the cache key carries
+  // each plugin's name and version.
+  if (!rules.externals.empty()) {
+    llvm::orc::SymbolMap symbols;
+    for (const auto& f : rules.externals) {
+      symbols[jit.mangleAndIntern(f.symbol)] = {
+          llvm::orc::ExecutorAddr::fromPtr(reinterpret_cast<void*>(f.entry)),
+          llvm::JITSymbolFlags::Exported | llvm::JITSymbolFlags::Callable};
+    }
+    if (auto e = dylib.define(llvm::orc::absoluteSymbols(std::move(symbols)))) {
+      error = ErrorText(std::move(e));
+      return nullptr;
+    }
+  }
   if (auto e =
           jit.addIRModule(native->tracker_->tracker,
                           llvm::orc::ThreadSafeModule(std::move(module), std::move(context)))) {

@@ -5,17 +5,22 @@
 // same struct type), so fields may only be appended, never reordered.
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace kijun::engine::jit {
 
 // One run-time error raised by compiled code (division by zero, a power
 // out of its domain, an index out of range), with its operands, for the
-// C++ side to word exactly as the interpreter does.
+// C++ side to word exactly as the interpreter does. Only the runtime helpers
+// (C++) make these, so the struct is not part of the generated code's layout.
 struct NativeError {
   int32_t code = 0;  // see RuntimeErrorCode
   double a = 0;
   double b = 0;
+  // kExternalFunction: the message, already worded (engine/external_call.h).
+  std::string ja;
+  std::string en;
 };
 
 enum RuntimeErrorCode : int32_t {
@@ -23,6 +28,7 @@ enum RuntimeErrorCode : int32_t {
   kPowerDomain = 2,
   kIndexOutOfRange = 3,
   kLoopTooLarge = 4,
+  kExternalFunction = 6,
 };
 
 struct NativeFrame {

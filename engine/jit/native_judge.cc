@@ -11,7 +11,7 @@ bool NativeJudge::Run(NativeFunction fn, NativeValue& out, std::vector<RaisedErr
   storage_.errors().clear();
   fn(&storage_.frame(), &out);
   for (const auto& e : storage_.errors()) {
-    errors.push_back({static_cast<RuntimeError>(e.code), e.a, e.b});
+    errors.push_back({static_cast<RuntimeError>(e.code), e.a, e.b, e.ja, e.en});
   }
   return true;
 }

@@ -1,6 +1,7 @@
 #include "engine/jit/runtime.h"
 
 #include "dsl/calendar.h"
+#include "engine/external_call.h"
 #include "engine/interval_math.h"
 
 using kijun::engine::Number;
@@ -18,7 +19,7 @@ void Store(Number n, NativeValue* out) {
 
 void Record(const NativeFrame* frame, RuntimeError error, double a, double b) {
   if (error == RuntimeError::kNone || frame->errors == nullptr) return;
-  frame->errors->push_back({static_cast<int32_t>(error), a, b});
+  frame->errors->push_back({static_cast<int32_t>(error), a, b, {}, {}});
 }
 
 }  // namespace
@@ -69,6 +70,21 @@ double kijun_rt_add_months_to_date(double days, double months) {
 double kijun_rt_year_month(double days) {
   return static_cast<double>(kijun::dsl::YearMonthOfDate(static_cast<int64_t>(days)));
 }
+
+void kijun_rt_external(const NativeFrame* frame, const char* name, int32_t kind, int32_t status,
+                       const kijun_plugin_value* result, const kijun_plugin_message* message,
+                       NativeValue* out) {
+  std::string ja, en;
+  kijun::engine::Value v = kijun::engine::ExternalResult(
+      name, static_cast<kijun::engine::ir::ExternalKind>(kind), status, *result, *message, ja, en);
+  out->lo = v.number.lo;
+  out->hi = v.number.hi;
+  out->truth = static_cast<uint8_t>(v.truth);
+  if (!en.empty() && frame->errors != nullptr) {
+    frame->errors->push_back({static_cast<int32_t>(RuntimeError::kExternalFunction), 0, 0,
+                              std::move(ja), std::move(en)});
+  }
+}
 }
 
 namespace kijun::engine::jit {
@@ -84,6 +100,7 @@ const RuntimeSymbol* RuntimeSymbols(int& count) {
       {"kijun_rt_months", reinterpret_cast<void*>(&kijun_rt_months)},
       {"kijun_rt_year_month", reinterpret_cast<void*>(&kijun_rt_year_month)},
       {"kijun_rt_add_months_to_date", reinterpret_cast<void*>(&kijun_rt_add_months_to_date)},
+      {"kijun_rt_external", reinterpret_cast<void*>(&kijun_rt_external)},
   };
   count = static_cast<int>(sizeof kSymbols / sizeof kSymbols[0]);
   return kSymbols;

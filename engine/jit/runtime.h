@@ -7,6 +7,7 @@
 #include <cstdint>
 
 #include "engine/jit/native_frame.h"
+#include "plugins/kijun_plugin.h"
 
 extern "C" {
 
@@ -22,6 +23,13 @@ double kijun_rt_age(double birth, double at);
 double kijun_rt_months(double from, double to);
 double kijun_rt_year_month(double days);
 double kijun_rt_add_months_to_date(double days, double months);
+// After compiled code has called a plugin function `name` (NUL-terminated)
+// of result kind `kind` (an ir::ExternalKind): its value, as the interpreter
+// reads it (engine::ExternalResult), into `out`, and its error, if any, into
+// the frame's errors.
+void kijun_rt_external(const kijun::engine::jit::NativeFrame* frame, const char* name, int32_t kind,
+                       int32_t status, const kijun_plugin_value* result,
+                       const kijun_plugin_message* message, kijun::engine::jit::NativeValue* out);
 }
 
 namespace kijun::engine::jit {
