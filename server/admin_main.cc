@@ -13,6 +13,7 @@
 #include "server/db/migrations.h"
 #include "server/db/pg.h"
 #include "server/demo_seed.h"
+#include "server/key_rotation.h"
 #include "server/rules_command.h"
 #include "server/totp.h"
 
@@ -28,6 +29,10 @@ constexpr const char* kUsage = R"(usage:
                                                  checkpoints signed with DIR/server.crt's key
                                                  (default var/pki); exit 1 and name each edited,
                                                  removed or reordered entry
+  kijun-admin rotate-key --db CONNINFO [--keys DIR] [--batch N] [--throttle-ms N]
+                                                 re-wrap every data key under a new
+                                                 key-encryption key, online; resumes an
+                                                 interrupted rotation (default var/keys)
   kijun-admin rules list|deploy FILE|rollback    rule deployment on a running registry
                                                  (kijun-admin rules for the options)
 )";
@@ -80,6 +85,28 @@ int main(int argc, char** argv) {
       }
       std::cout << "監査記録は完全です / audit trail intact: " << checked << " entries, "
                 << checkpoints << " signed checkpoints\n";
+      return 0;
+    }
+    if (args[0] == "rotate-key") {
+      RotationOptions options;
+      if (!Option(args, "--batch").empty()) options.batch = std::stoi(Option(args, "--batch"));
+      if (!Option(args, "--throttle-ms").empty()) {
+        options.throttle_ms = std::stoi(Option(args, "--throttle-ms"));
+      }
+      if (!Option(args, "--settle-ms").empty()) {
+        options.settle_ms = std::stoi(Option(args, "--settle-ms"));
+      }
+      KeyFolder keys(Option(args, "--keys").empty() ? std::string("var/keys")
+                                                    : Option(args, "--keys"));
+      db::PgConnection owner(conninfo);
+      RotationReport report = RotateKeys(owner, keys, options, std::cout);
+      std::cout << "鍵の更新が終わりました / rotation finished: every data key is under kek-"
+                << report.kek << ".key (" << report.rewrapped << " re-wrapped by this run)\n";
+      for (const auto& id : report.unused) {
+        std::cout << "  kek-" << id
+                  << ".key: もう使われていません / no longer used (archive it offline, then "
+                     "remove it from the folder)\n";
+      }
       return 0;
     }
     if (args[0] == "migrate") {

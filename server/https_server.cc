@@ -12,6 +12,7 @@
 
 #include <iostream>
 
+#include "server/field_cipher.h"
 #include "server/request_log.h"
 #include "server/tls_context.h"
 
@@ -81,6 +82,19 @@ class ApiRequestHandler : public Poco::Net::HTTPRequestHandler {
       answer = Handle(request, api);
     } catch (const ApiError& e) {
       answer = {e.status(), e.ToJson(), "", ""};
+    } catch (const DecryptionError& e) {
+      // A sealed value that does not open was moved, changed or re-keyed in
+      // the database behind the server's back: nothing is shown, and the
+      // operator is told.
+      std::cerr << "kijun-server: STORED DATA DOES NOT DECRYPT (tampering?): "
+                << request.getMethod() << " " << request.getURI() << ": " << e.what() << '\n';
+      answer = {
+          500,
+          ApiError(500, "stored_data_unreadable",
+                   "保存されたデータを復号できません (改ざんの可能性)。運用者に連絡してください",
+                   "stored data does not decrypt (possibly tampered with); tell the operator")
+              .ToJson(),
+          "", ""};
     } catch (const std::exception& e) {
       std::cerr << "kijun-server: " << request.getMethod() << " " << request.getURI()
                 << ": internal error: " << e.what() << '\n';

@@ -9,12 +9,15 @@
 
 #include "dsl/diagnostic.h"
 #include "plugins/disease_registry.h"
+#include "plugins/native_plugins.h"
 #include "plugins/rules_watcher.h"
 #include "server/audit_trail.h"
 #include "server/auth_service.h"
 #include "server/check_service.h"
 #include "server/db/migrations.h"
 #include "server/https_server.h"
+#include "server/key_folder.h"
+#include "server/legacy_sealing.h"
 #include "server/misuse_monitor.h"
 #include "server/request_log.h"
 #include "server/router.h"
@@ -37,6 +40,9 @@ constexpr const char* kUsage = R"(usage: kijun-server --pki DIR --db CONNINFO [o
   --db-connections N      connections per tier (default 4)
   --rules DIR             rule files (default diseases)
   --jit-cache DIR         compiled rules cache (default: none)
+  --plugin FILE.so        a native function plugin, loaded before the rules (repeatable)
+  --keys DIR              key-encryption keys and the blind-index key (default var/keys;
+                          created on first start unless --production)
   --threads N             request threads (default 8)
   --session-minutes N     session lifetime (default 30)
   --rate-limit N          requests per second per terminal (default 200; 0 = none)
@@ -68,6 +74,15 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
+  std::string plugin_error;
+  if (!plugins::LoadNativePlugins(config.plugins, plugin_error)) {
+    std::cerr << "kijun-server: " << plugin_error << '\n';
+    return 1;
+  }
+  for (const auto& p : plugins::LoadedNativePlugins()) {
+    std::cout << "kijun-server: plugin " << p.name << " " << p.version << " (" << p.path << ", "
+              << p.functions.size() << " functions)" << std::endl;
+  }
   plugins::SetJitCacheDirectory(config.jit_cache);
   plugins::DiseaseRegistry registry(plugins::Engine::kJit);
   plugins::PublishReport loaded = registry.PublishFolder(config.rules);
@@ -82,10 +97,21 @@ int main(int argc, char** argv) {
   Poco::Net::initializeSSL();
   int status = 0;
   try {
+    if (!config.production && server::KeyFolder::Initialise(config.keys)) {
+      std::cout << "kijun-server: created the key folder " << config.keys
+                << " (development keys; back it up: without it the data cannot be read)"
+                << std::endl;
+    }
+    server::KeyFolder key_folder(config.keys);
+    server::RecordKeys record_keys(key_folder);
     {
       server::db::PgConnection owner(config.database + " user=" + config.database_owner);
       for (const auto& name : server::db::ApplyMigrations(owner)) {
         std::cout << "kijun-server: applied migration " << name << std::endl;
+      }
+      if (int64_t sealed = server::SealEarlierRows(owner, record_keys); sealed > 0) {
+        std::cout << "kijun-server: sealed " << sealed << " rows stored before encryption at rest"
+                  << std::endl;
       }
     }
     server::TierConnections tiers_at = server::TierConnections::OnOneCluster(config.database);
@@ -100,7 +126,7 @@ int main(int argc, char** argv) {
     check.Register(router);
     server::AuthService auth(tiers, config.session_minutes);
     auth.Register(router);
-    server::WorkflowService workflow(tiers, auth, check);
+    server::WorkflowService workflow(tiers, auth, check, record_keys);
     workflow.Register(router);
     server::UserAdminService users(tiers, auth);
     users.Register(router);

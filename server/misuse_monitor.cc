@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <ctime>
 #include <iostream>
+#include <nlohmann/json.hpp>
 
 #include "dsl/sha256.h"
 #include "server/auth_service.h"
@@ -157,6 +158,20 @@ std::vector<Alert> MisuseMonitor::Observe(const ApiRequest& request, const std::
                Minutes(rules_.window) + " 分以内) / " + std::to_string(rules_.unknown_access_keys) +
                " unknown access keys within " + Minutes(rules_.window) + " min",
            "throttled terminal: no application look-ups for " + Minutes(rules_.throttle) + " min"});
+    }
+  }
+  if (request.method == "POST" && request.path == "/forms" && status == 403) {
+    // The workflow refuses to carry forward another institution's form
+    // without the patient's consent; each attempt is reported.
+    nlohmann::json body = nlohmann::json::parse(request.body, nullptr, false);
+    if (body.is_object() && body.value("carry_forward", false) == true &&
+        body.value("patient_consent", false) == false) {
+      Raise(raised, {"carry_forward_without_consent", actor, terminal,
+                     "別の医療機関の患者の前回値踏襲を同意なしに試みました (患者 " +
+                         body.value("patient_id", nlohmann::json()).dump() +
+                         ") / carry-forward of another institution's form without the "
+                         "patient's consent",
+                     "refused"});
     }
   }
   if (!actor.empty() && status < 400 && IsPatientData(request.path)) {

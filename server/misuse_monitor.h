@@ -14,6 +14,9 @@
 //                        an hour (once per user and hour)
 //   after_hours          patient data touched outside working hours (Japan
 //                        time; once per user and hour)
+//   carry_forward_without_consent
+//                        a refused carry-forward of another institution's
+//                        form without the patient's consent (each attempt)
 
 #include <chrono>
 #include <cstdint>

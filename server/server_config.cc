@@ -84,6 +84,10 @@ bool ParseServerConfig(const std::vector<std::string>& args, ServerConfig& confi
       config.rules = value;
     } else if (name == "--jit-cache") {
       config.jit_cache = value;
+    } else if (name == "--plugin") {
+      config.plugins.push_back(value);
+    } else if (name == "--keys") {
+      config.keys = value;
     } else if (name == "--threads") {
       if (!ParseInt(value, 1, 1024, number)) {
         error = "--threads must be 1..1024";

@@ -26,6 +26,12 @@ struct ServerConfig {
   int database_connections = 4;
   std::string rules = "diseases";
   std::string jit_cache;  // "" = no object cache
+  // Native function plugins (plugins/kijun_plugin.h) loaded before the rules.
+  std::vector<std::string> plugins;
+  // The key folder (server/key_folder.h): key-encryption keys and the
+  // blind-index key, outside the database. Created on first start in
+  // development; in production it must exist.
+  std::string keys = "var/keys";
   int threads = 8;
   size_t max_body_bytes = 1 << 20;
   size_t max_bundle_bytes = 32 << 20;  // POST /rules/bundles

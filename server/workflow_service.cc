@@ -7,6 +7,7 @@
 #include "dsl/sha256.h"
 #include "engine/judgment_render.h"
 #include "server/access_key.h"
+#include "server/blind_index.h"
 #include "server/print_view.h"
 
 namespace kijun::server {
@@ -18,151 +19,13 @@ namespace {
 
 // ------------------------------------------------------------------ SQL
 
-constexpr db::Statement kInsertPatient = {
-    "wf_insert_patient",
-    "INSERT INTO institution.patients"
-    " (institution_id, name, kana, birth_date, sex, insurance_number, created_by)"
-    " VALUES ($1, $2, $3, $4::date, $5, $6, $7) RETURNING id"};
-constexpr db::Statement kPatient = {
-    "wf_patient",
-    "SELECT id, institution_id, name, kana, to_char(birth_date, 'YYYY-MM-DD'), sex,"
-    " insurance_number FROM institution.patients WHERE id = $1"};
-constexpr db::Statement kInsertForm = {
-    "wf_insert_form",
-    "INSERT INTO institution.forms (institution_id, patient_id, disease, variant, items,"
-    " form_date, carried_from, carried_items, created_by, updated_by)"
-    " VALUES ($1, $2, $3, $4, $5::jsonb, $6::date, $7, $8::text[], $9, $9) RETURNING id"};
-constexpr db::Statement kForm = {
-    "wf_form",
-    "SELECT id, institution_id, patient_id, disease, variant, status, items::text,"
-    " to_char(form_date, 'YYYY-MM-DD'), version, municipality_code, rule_hash, judgment::text,"
-    " content_digest, access_key, confirmed_by, carried_from, array_to_json(carried_items)::text"
-    " FROM institution.forms WHERE id = $1"};
-constexpr db::Statement kLastConfirmed = {
-    "wf_last_confirmed",
-    "SELECT id, items::text FROM institution.forms WHERE patient_id = $1 AND disease = $2"
-    " AND status = 'confirmed' ORDER BY confirmed_at DESC LIMIT 1"};
-constexpr db::Statement kUpdateDraft = {
-    "wf_update_draft",
-    "UPDATE institution.forms SET items = $2::jsonb, form_date = $3::date,"
-    " municipality_code = $4, carried_items = $5::text[], version = version + 1,"
-    " updated_by = $6, updated_at = now()"
-    " WHERE id = $1 AND version = $7 AND status = 'draft' RETURNING version"};
-constexpr db::Statement kConfirm = {
-    "wf_confirm",
-    "UPDATE institution.forms SET status = 'confirmed', rule_hash = $2, judgment = $3::jsonb,"
-    " content_digest = $4, access_key = $5, confirmed_by = $6, confirmed_at = now(),"
-    " form_date = $7::date, version = version + 1, updated_by = $6, updated_at = now()"
-    " WHERE id = $1 AND version = $8 AND status = 'draft' RETURNING version"};
-constexpr db::Statement kInsertComment = {
-    "wf_insert_comment",
-    "INSERT INTO institution.comments (form_id, item, body, author_id) VALUES ($1, $2, $3, $4)"
-    " RETURNING id"};
-constexpr db::Statement kComments = {
-    "wf_comments",
-    "SELECT id, item, body, author_id,"
-    " to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
-    " FROM institution.comments WHERE form_id = $1 ORDER BY id"};
-constexpr db::Statement kFormByKey = {"wf_form_by_key",
-                                      "SELECT id FROM institution.forms WHERE access_key = $1"};
 constexpr db::Statement kInstitutionCode = {
     "wf_institution_code", "SELECT code, name FROM registry.institutions WHERE id = $1"};
 constexpr db::Statement kDesignation = {
     "wf_designation",
     "SELECT coalesce(designation_number, ''), display_name FROM registry.users WHERE id = $1"};
-constexpr db::Statement kInsertApplication = {
-    "wf_insert_application",
-    "INSERT INTO municipality.applications (access_key, municipality_code, disease, patient,"
-    " items, judgment, rule_hash, content_digest, institution_code, physician_designation,"
-    " received_by) VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, $6::jsonb, $7, $8, $9, $10, $11)"
-    " ON CONFLICT (access_key) DO NOTHING"};
-constexpr db::Statement kApplication = {
-    "wf_application",
-    "SELECT access_key, municipality_code, disease, patient::text, items::text, judgment::text,"
-    " rule_hash, content_digest, institution_code, physician_designation,"
-    " to_char(received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), decision,"
-    " decision_reason, to_char(valid_from, 'YYYY-MM-DD'), to_char(valid_until, 'YYYY-MM-DD'),"
-    " consent FROM municipality.applications WHERE access_key = $1"};
-constexpr db::Statement kDecide = {
-    "wf_decide",
-    "UPDATE municipality.applications SET decision = $2, decision_reason = $3, decided_by = $4,"
-    " decided_at = now(),"
-    " valid_from = CASE WHEN $2 = 'certified' THEN current_date END,"
-    " valid_until = CASE WHEN $2 = 'certified'"
-    "   THEN (current_date + interval '1 year' - interval '1 day')::date END"
-    " WHERE access_key = $1 AND municipality_code = $5 AND decision IS NULL"};
-constexpr db::Statement kConsent = {
-    "wf_consent",
-    "UPDATE municipality.applications SET consent = true, consent_at = coalesce(consent_at, now())"
-    " WHERE access_key = $1 AND municipality_code = $2"};
-constexpr db::Statement kInsertRegistration = {
-    "wf_insert_registration",
-    "INSERT INTO national.registrations (access_key, disease, birth_year_month, sex, items,"
-    " judgment, rule_hash, municipality_code) VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb, $7, $8)"
-    " ON CONFLICT (access_key) DO NOTHING"};
-constexpr db::Statement kRegistrations = {
-    "wf_registrations",
-    "SELECT access_key, disease, birth_year_month, sex, judgment::text, rule_hash,"
-    " municipality_code, to_char(registered_at AT TIME ZONE 'UTC',"
-    " 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM national.registrations"
-    " WHERE $1::text IS NULL OR disease = $1 ORDER BY id LIMIT 1000"};
 
 // ------------------------------------------------------------------ rows
-
-struct Patient {
-  int64_t id = 0;
-  int64_t institution_id = 0;
-  std::string name, kana, birth_date, sex;
-  std::optional<std::string> insurance_number;
-
-  json ToJson() const {
-    json j = {{"id", id}, {"name", name}, {"kana", kana}, {"birth_date", birth_date}, {"sex", sex}};
-    j["insurance_number"] = insurance_number ? json(*insurance_number) : json(nullptr);
-    return j;
-  }
-};
-
-struct Form {
-  int64_t id = 0;
-  int64_t institution_id = 0;
-  int64_t patient_id = 0;
-  std::string disease, variant, status;
-  json items;
-  std::optional<std::string> date;
-  int64_t version = 0;
-  std::optional<std::string> municipality, rule_hash, judgment, digest, access_key;
-  int64_t confirmed_by = 0;
-  std::optional<int64_t> carried_from;
-  std::vector<std::string> carried_items;
-};
-
-Patient PatientFrom(const db::PgResult& r) {
-  return {r.Int(0, 0),  r.Int(0, 1),  r.Text(0, 2),    r.Text(0, 3),
-          r.Text(0, 4), r.Text(0, 5), r.Optional(0, 6)};
-}
-
-Form FormFrom(const db::PgResult& r) {
-  Form f;
-  f.id = r.Int(0, 0);
-  f.institution_id = r.Int(0, 1);
-  f.patient_id = r.Int(0, 2);
-  f.disease = r.Text(0, 3);
-  f.variant = r.Text(0, 4);
-  f.status = r.Text(0, 5);
-  f.items = json::parse(r.Text(0, 6));
-  f.date = r.Optional(0, 7);
-  f.version = r.Int(0, 8);
-  f.municipality = r.Optional(0, 9);
-  f.rule_hash = r.Optional(0, 10);
-  f.judgment = r.Optional(0, 11);
-  f.digest = r.Optional(0, 12);
-  f.access_key = r.Optional(0, 13);
-  f.confirmed_by = r.IsNull(0, 14) ? 0 : r.Int(0, 14);
-  if (!r.IsNull(0, 15)) f.carried_from = r.Int(0, 15);
-  const json carried = json::parse(r.Text(0, 16));
-  for (const auto& item : carried) f.carried_items.push_back(item.get<std::string>());
-  return f;
-}
 
 ordered_json FormToJson(const Form& f) {
   ordered_json j;
@@ -177,6 +40,7 @@ ordered_json FormToJson(const Form& f) {
   j["items"] = f.items;
   j["carried_from"] = f.carried_from ? ordered_json(*f.carried_from) : nullptr;
   j["carried_items"] = f.carried_items;
+  j["carry_consent"] = f.carry_consent;
   if (f.status == "confirmed") {
     j["access_key"] = *f.access_key;
     j["content_digest"] = *f.digest;
@@ -186,22 +50,8 @@ ordered_json FormToJson(const Form& f) {
   return j;
 }
 
-ordered_json OrNull(const db::PgResult& r, int row, int column) {
-  return r.IsNull(row, column) ? ordered_json(nullptr) : ordered_json(r.Text(row, column));
-}
-
-std::string PgArray(const std::vector<std::string>& values) {
-  std::string out = "{";
-  for (size_t i = 0; i < values.size(); ++i) {
-    if (i > 0) out += ',';
-    out += '"';
-    for (char c : values[i]) {
-      if (c == '"' || c == '\\') out += '\\';
-      out += c;
-    }
-    out += '"';
-  }
-  return out + "}";
+ordered_json OrNull(const std::optional<std::string>& value) {
+  return value ? ordered_json(*value) : ordered_json(nullptr);
 }
 
 // ------------------------------------------------------------------ input
@@ -319,26 +169,43 @@ ApiResponse WorkflowService::CreatePatient(const ApiRequest& request) {
   User user = auth_.Authenticate(request);
   AuthService::Require(user, {Role::kPhysician, Role::kClerk, Role::kInstitutionAdmin});
   json body = ParseJsonObject(request.body);
-  std::string name = RequireString(body, "name", 200);
-  std::string kana = RequireString(body, "kana", 200);
+  Patient patient;
+  patient.institution_id = user.institution_id;
+  patient.name = RequireString(body, "name", 200);
+  patient.kana = RequireString(body, "kana", 200);
   std::optional<std::string> birth = OptionalDate(body, "birth_date");
   if (!birth) {
     throw ApiError(400, "missing_field", "「birth_date」がありません", "missing \"birth_date\"",
                    "/birth_date");
   }
-  std::string sex = RequireString(body, "sex", 10);
-  if (sex != "男" && sex != "女") {
+  patient.birth_date = *birth;
+  patient.sex = RequireString(body, "sex", 10);
+  if (patient.sex != "男" && patient.sex != "女") {
     throw ApiError(400, "bad_value", "「sex」は \"男\" か \"女\" にしてください",
                    "\"sex\" must be \"男\" or \"女\"", "/sex");
   }
-  std::optional<std::string> insurance = OptionalString(body, "insurance_number", 40);
+  patient.insurance_number = OptionalString(body, "insurance_number", 40);
+  patient.blind_index = PatientBlindIndex(keys_.keks().BlindIndexKey(), patient.name,
+                                          patient.birth_date, patient.insurance_number);
   int64_t id = tiers_.institution.With([&](db::PgConnection& c) {
-    return c
-        .Run(kInsertPatient, {std::to_string(user.institution_id), name, kana, *birth, sex,
-                              insurance, std::to_string(user.id)})
-        .Int(0, 0);
+    db::Transaction tx(c);
+    int64_t created = institution_.CreatePatient(c, patient, user.id);
+    tx.Commit();
+    return created;
   });
   return {201, {{"id", id}}, "", ""};
+}
+
+Patient WorkflowService::PatientOf(db::PgConnection& c, const User& user, int64_t id) {
+  std::optional<Patient> p = institution_.LoadPatient(c, id);
+  if (!p || p->institution_id != user.institution_id) throw NotFound("患者", "patient");
+  return *p;
+}
+
+Form WorkflowService::FormOf(db::PgConnection& c, const User& user, int64_t id) {
+  std::optional<Form> f = institution_.LoadForm(c, id);
+  if (!f || f->institution_id != user.institution_id) throw NotFound("臨個票", "form");
+  return *f;
 }
 
 ApiResponse WorkflowService::GetPatient(const ApiRequest& request) {
@@ -346,9 +213,7 @@ ApiResponse WorkflowService::GetPatient(const ApiRequest& request) {
   AuthService::Require(user, {Role::kPhysician, Role::kClerk, Role::kInstitutionAdmin});
   int64_t id = IdParam(request, "id");
   return tiers_.institution.With([&](db::PgConnection& c) -> ApiResponse {
-    db::PgResult r = c.Run(kPatient, {std::to_string(id)});
-    if (r.rows() == 0 || r.Int(0, 1) != user.institution_id) throw NotFound("患者", "patient");
-    return {200, PatientFrom(r).ToJson(), "", ""};
+    return {200, PatientOf(c, user, id).ToJson(), "", ""};
   });
 }
 
@@ -358,58 +223,73 @@ ApiResponse WorkflowService::CreateForm(const ApiRequest& request) {
   User user = auth_.Authenticate(request);
   AuthService::Require(user, {Role::kPhysician, Role::kClerk, Role::kInstitutionAdmin});
   json body = ParseJsonObject(request.body);
-  int64_t patient_id = RequireId(body, "patient_id");
-  std::string disease = RequireString(body, "disease", 100);
-  std::string variant = RequireString(body, "variant", 20);
-  std::optional<std::string> date = OptionalDate(body, "date");
-  bool carry = false;
-  if (auto it = body.find("carry_forward"); it != body.end()) {
+  NewForm form;
+  form.institution_id = user.institution_id;
+  form.patient_id = RequireId(body, "patient_id");
+  form.disease = RequireString(body, "disease", 100);
+  form.variant = RequireString(body, "variant", 20);
+  form.date = OptionalDate(body, "date");
+  form.created_by = user.id;
+  auto flag = [&](const char* name) {
+    auto it = body.find(name);
+    if (it == body.end()) return false;
     if (!it->is_boolean()) {
-      throw ApiError(400, "wrong_type", "「carry_forward」は true か false にしてください",
-                     "\"carry_forward\" must be true or false", "/carry_forward");
+      throw ApiError(
+          400, "wrong_type", std::string("「") + name + "」は true か false にしてください",
+          std::string("\"") + name + "\" must be true or false", std::string("/") + name);
     }
-    carry = it->get<bool>();
-  }
-  RulesInUse rules = check_.Find(disease, date ? dsl::ParseDate(*date) : std::nullopt);
-  if (!rules->variants.empty() &&
-      std::find(rules->variants.begin(), rules->variants.end(), variant) == rules->variants.end()) {
-    throw ApiError(400, "bad_variant", "様式の区分「" + variant + "」はこの疾病にありません",
-                   "no form variant '" + variant + "' for this disease", "/variant");
+    return it->get<bool>();
+  };
+  bool carry = flag("carry_forward");
+  bool consent = flag("patient_consent");
+  RulesInUse rules =
+      check_.Find(form.disease, form.date ? dsl::ParseDate(*form.date) : std::nullopt);
+  if (!rules->variants.empty() && std::find(rules->variants.begin(), rules->variants.end(),
+                                            form.variant) == rules->variants.end()) {
+    throw ApiError(400, "bad_variant", "様式の区分「" + form.variant + "」はこの疾病にありません",
+                   "no form variant '" + form.variant + "' for this disease", "/variant");
   }
   return tiers_.institution.With([&](db::PgConnection& c) -> ApiResponse {
     db::Transaction tx(c);
-    db::PgResult p = c.Run(kPatient, {std::to_string(patient_id)});
-    if (p.rows() == 0 || p.Int(0, 1) != user.institution_id) throw NotFound("患者", "patient");
-    Patient patient = PatientFrom(p);
-    json items = json::object();
-    std::vector<std::string> carried;
-    db::Param carried_from;
+    Patient patient = PatientOf(c, user, form.patient_id);
+    form.items = json::object();
     if (carry) {
-      db::PgResult last = c.Run(kLastConfirmed, {std::to_string(patient_id), disease});
-      if (last.rows() == 0) {
+      // The patient's last confirmed form for this disease, found by the
+      // blind index: at this institution, or — with the patient's consent
+      // only — at another one.
+      std::optional<Form> last =
+          institution_.LastConfirmedForm(c, patient.blind_index, form.disease);
+      if (!last) {
         throw ApiError(404, "nothing_to_carry",
                        "この患者のこの疾病の確定済みの前回の臨個票がありません",
                        "no earlier confirmed form of this patient for this disease");
       }
-      carried_from = last.Text(0, 0);
-      const json previous = json::parse(last.Text(0, 1));
-      for (const auto& [name, value] : previous.items()) {
+      if (last->institution_id != user.institution_id) {
+        if (!consent) {
+          throw ApiError(403, "consent_required",
+                         "前回の臨個票は別の医療機関のものです。患者の同意を得て "
+                         "patient_consent: true で送ってください",
+                         "the last form is from another institution; carrying it forward needs "
+                         "the patient's consent (send patient_consent: true)",
+                         "/patient_consent");
+        }
+        form.carry_consent = true;
+      }
+      form.carried_from = last->id;
+      for (const auto& [name, value] : last->items.items()) {
         if (rules->FindItem(name) < 0) continue;  // items the current version no longer has
-        items[name] = value;
-        carried.push_back(name);
+        form.items[name] = value;
+        form.carried_items.push_back(name);
       }
     }
     // The patient's sex and birth date fill the form's items of those names.
-    if (rules->FindItem("性別") >= 0) items["性別"] = patient.sex;
-    if (rules->FindItem("生年月日") >= 0) items["生年月日"] = patient.birth_date;
-    int64_t id = c.Run(kInsertForm, {std::to_string(user.institution_id),
-                                     std::to_string(patient_id), disease, variant, items.dump(),
-                                     date, carried_from, PgArray(carried), std::to_string(user.id)})
-                     .Int(0, 0);
-    Form form = FormFrom(c.Run(kForm, {std::to_string(id)}));
+    if (rules->FindItem("性別") >= 0) form.items["性別"] = patient.sex;
+    if (rules->FindItem("生年月日") >= 0) form.items["生年月日"] = patient.birth_date;
+    int64_t id = institution_.CreateForm(c, form);
+    Form created = FormOf(c, user, id);
     tx.Commit();
-    ordered_json out = FormToJson(form);
-    out["schema"] = "/diseases/" + disease + "/form";
+    ordered_json out = FormToJson(created);
+    out["schema"] = "/diseases/" + form.disease + "/form";
     return {201, out, "", ""};
   });
 }
@@ -419,9 +299,7 @@ ApiResponse WorkflowService::GetForm(const ApiRequest& request) {
   AuthService::Require(user, {Role::kPhysician, Role::kClerk, Role::kInstitutionAdmin});
   int64_t id = IdParam(request, "id");
   return tiers_.institution.With([&](db::PgConnection& c) -> ApiResponse {
-    db::PgResult r = c.Run(kForm, {std::to_string(id)});
-    if (r.rows() == 0 || r.Int(0, 1) != user.institution_id) throw NotFound("臨個票", "form");
-    return {200, FormToJson(FormFrom(r)), "", ""};
+    return {200, FormToJson(FormOf(c, user, id)), "", ""};
   });
 }
 
@@ -441,9 +319,7 @@ ApiResponse WorkflowService::EditForm(const ApiRequest& request) {
   std::optional<std::string> municipality = OptionalString(body, "municipality", 20);
   return tiers_.institution.With([&](db::PgConnection& c) -> ApiResponse {
     db::Transaction tx(c);
-    db::PgResult r = c.Run(kForm, {std::to_string(id)});
-    if (r.rows() == 0 || r.Int(0, 1) != user.institution_id) throw NotFound("臨個票", "form");
-    Form form = FormFrom(r);
+    Form form = FormOf(c, user, id);
     if (form.status != "draft") {
       throw ApiError(409, "form_confirmed", "確定済みの臨個票は変更できません",
                      "a confirmed form cannot be changed");
@@ -466,15 +342,15 @@ ApiResponse WorkflowService::EditForm(const ApiRequest& request) {
         carried.push_back(name);
       }
     }
-    db::PgResult u =
-        c.Run(kUpdateDraft, {std::to_string(id), items->dump(), date ? date : form.date,
-                             municipality ? municipality : form.municipality, PgArray(carried),
-                             std::to_string(user.id), std::to_string(version)});
-    if (u.rows() == 0) {
+    form.items = *items;
+    form.carried_items = carried;
+    if (date) form.date = date;
+    if (municipality) form.municipality = municipality;
+    if (!institution_.UpdateDraft(c, form, user.id, version)) {
       throw ApiError(409, "version_conflict", "ほかの人が先に更新しました",
                      "the form was changed by someone else", "/version");
     }
-    Form saved = FormFrom(c.Run(kForm, {std::to_string(id)}));
+    Form saved = FormOf(c, user, id);
     tx.Commit();
     return {200, FormToJson(saved), "", ""};
   });
@@ -489,17 +365,15 @@ ApiResponse WorkflowService::AddComment(const ApiRequest& request) {
   std::optional<std::string> item = OptionalString(body, "item", 200);
   return tiers_.institution.With([&](db::PgConnection& c) -> ApiResponse {
     db::Transaction tx(c);
-    db::PgResult r = c.Run(kForm, {std::to_string(id)});
-    if (r.rows() == 0 || r.Int(0, 1) != user.institution_id) throw NotFound("臨個票", "form");
+    Form form = FormOf(c, user, id);
     if (item) {
-      RulesInUse rules = check_.Find(r.Text(0, 3), std::nullopt);
+      RulesInUse rules = check_.Find(form.disease, std::nullopt);
       if (rules->FindItem(*item) < 0) {
         throw ApiError(400, "unknown_item", "「" + *item + "」はこの疾病の様式にない項目です",
                        "'" + *item + "' is not an item of this disease's form", "/item");
       }
     }
-    int64_t comment =
-        c.Run(kInsertComment, {std::to_string(id), item, text, std::to_string(user.id)}).Int(0, 0);
+    int64_t comment = institution_.AddComment(c, form, item, text, user.id);
     tx.Commit();
     return {201, {{"id", comment}}, "", ""};
   });
@@ -510,16 +384,14 @@ ApiResponse WorkflowService::ListComments(const ApiRequest& request) {
   AuthService::Require(user, {Role::kPhysician, Role::kClerk, Role::kInstitutionAdmin});
   int64_t id = IdParam(request, "id");
   return tiers_.institution.With([&](db::PgConnection& c) -> ApiResponse {
-    db::PgResult r = c.Run(kForm, {std::to_string(id)});
-    if (r.rows() == 0 || r.Int(0, 1) != user.institution_id) throw NotFound("臨個票", "form");
-    db::PgResult list = c.Run(kComments, {std::to_string(id)});
+    Form form = FormOf(c, user, id);
     ordered_json comments = ordered_json::array();
-    for (int i = 0; i < list.rows(); ++i) {
-      comments.push_back({{"id", list.Int(i, 0)},
-                          {"item", OrNull(list, i, 1)},
-                          {"body", list.Text(i, 2)},
-                          {"author", list.Int(i, 3)},
-                          {"at", list.Text(i, 4)}});
+    for (const Comment& k : institution_.Comments(c, form)) {
+      comments.push_back({{"id", k.id},
+                          {"item", OrNull(k.item)},
+                          {"body", k.body},
+                          {"author", k.author},
+                          {"at", k.at}});
     }
     return {200, {{"comments", comments}}, "", ""};
   });
@@ -529,11 +401,7 @@ ApiResponse WorkflowService::CheckForm(const ApiRequest& request) {
   User user = auth_.Authenticate(request);
   AuthService::Require(user, {Role::kPhysician, Role::kClerk, Role::kInstitutionAdmin});
   int64_t id = IdParam(request, "id");
-  Form form = tiers_.institution.With([&](db::PgConnection& c) {
-    db::PgResult r = c.Run(kForm, {std::to_string(id)});
-    if (r.rows() == 0 || r.Int(0, 1) != user.institution_id) throw NotFound("臨個票", "form");
-    return FormFrom(r);
-  });
+  Form form = tiers_.institution.With([&](db::PgConnection& c) { return FormOf(c, user, id); });
   json envelope = {{"disease", form.disease},
                    {"variant", form.variant},
                    {"date", form.date ? *form.date : Today()},
@@ -555,9 +423,7 @@ ApiResponse WorkflowService::ConfirmForm(const ApiRequest& request) {
   });
   return tiers_.institution.With([&](db::PgConnection& c) -> ApiResponse {
     db::Transaction tx(c);
-    db::PgResult r = c.Run(kForm, {std::to_string(id)});
-    if (r.rows() == 0 || r.Int(0, 1) != user.institution_id) throw NotFound("臨個票", "form");
-    Form form = FormFrom(r);
+    Form form = FormOf(c, user, id);
     if (form.status != "draft") {
       throw ApiError(409, "form_confirmed", "この臨個票は確定済みです", "already confirmed");
     }
@@ -586,18 +452,16 @@ ApiResponse WorkflowService::ConfirmForm(const ApiRequest& request) {
       error["judgment"] = judgment_json;
       return {422, error, "", ""};
     }
-    Patient patient = PatientFrom(c.Run(kPatient, {std::to_string(form.patient_id)}));
+    Patient patient = PatientOf(c, user, form.patient_id);
     std::string digest = ContentDigest(form, patient, date, rules->content_hash, institution_code,
                                        user.designation_number);
     std::string key = NewAccessKey();
-    db::PgResult u =
-        c.Run(kConfirm, {std::to_string(id), rules->content_hash, judgment_json.dump(), digest, key,
-                         std::to_string(user.id), date, std::to_string(version)});
-    if (u.rows() == 0) {
+    if (!institution_.Confirm(c, form, rules->content_hash, judgment_json.dump(), digest, key,
+                              user.id, date, version)) {
       throw ApiError(409, "version_conflict", "確定する前に最新の内容を読み直してください",
                      "the form changed since you read it; reload it", "/version");
     }
-    Form saved = FormFrom(c.Run(kForm, {std::to_string(id)}));
+    Form saved = FormOf(c, user, id);
     tx.Commit();
     return {200, FormToJson(saved), "", ""};
   });
@@ -608,11 +472,8 @@ ApiResponse WorkflowService::PrintForm(const ApiRequest& request) {
   AuthService::Require(user, {Role::kPhysician, Role::kClerk, Role::kInstitutionAdmin});
   int64_t id = IdParam(request, "id");
   auto [form, patient] = tiers_.institution.With([&](db::PgConnection& c) {
-    db::PgResult r = c.Run(kForm, {std::to_string(id)});
-    if (r.rows() == 0 || r.Int(0, 1) != user.institution_id) throw NotFound("臨個票", "form");
-    Form f = FormFrom(r);
-    return std::pair<Form, Patient>(f,
-                                    PatientFrom(c.Run(kPatient, {std::to_string(f.patient_id)})));
+    Form f = FormOf(c, user, id);
+    return std::pair<Form, Patient>(f, PatientOf(c, user, f.patient_id));
   });
   if (form.status != "confirmed") {
     throw ApiError(409, "not_confirmed", "印刷できるのは確定済みの臨個票だけです",
@@ -655,31 +516,43 @@ ApiResponse WorkflowService::ReceiveApplication(const ApiRequest& request) {
   }
   // Read the confirmed form from the institution tier…
   auto [form, patient] = tiers_.institution.With([&](db::PgConnection& c) {
-    db::PgResult k = c.Run(kFormByKey, {key});
-    if (k.rows() == 0) throw NotFound("このアクセスキーの申請", "application with this key");
-    Form f = FormFrom(c.Run(kForm, {k.Text(0, 0)}));
-    return std::pair<Form, Patient>(f,
-                                    PatientFrom(c.Run(kPatient, {std::to_string(f.patient_id)})));
+    std::optional<int64_t> id = institution_.FormIdByAccessKey(c, key);
+    if (!id) throw NotFound("このアクセスキーの申請", "application with this key");
+    Form f = *institution_.LoadForm(c, *id);
+    return std::pair<Form, Patient>(f, *institution_.LoadPatient(c, f.patient_id));
   });
   if (form.municipality.value_or("") != user.municipality_code) {
     throw NotFound("このアクセスキーの申請", "application with this key");
   }
-  auto [institution_code, designation] = tiers_.registry.With([&](db::PgConnection& c) {
+  Application a;
+  a.access_key = key;
+  a.municipality = user.municipality_code;
+  a.disease = form.disease;
+  a.patient = ordered_json::parse(patient.ToJson().dump());
+  a.patient.erase("id");
+  a.items = ordered_json::parse(form.items.dump());
+  a.judgment = ordered_json::parse(*form.judgment);
+  a.rule_hash = *form.rule_hash;
+  a.digest = *form.digest;
+  std::tie(a.institution, a.designation) = tiers_.registry.With([&](db::PgConnection& c) {
     std::string code = c.Run(kInstitutionCode, {std::to_string(form.institution_id)}).Text(0, 0);
     std::string number = c.Run(kDesignation, {std::to_string(form.confirmed_by)}).Text(0, 0);
     return std::pair<std::string, std::string>(code, number);
   });
   // …and copy it into the municipality tier (once; receiving again is a no-op).
-  tiers_.municipality.With([&](db::PgConnection& c) {
-    c.Run(kInsertApplication, {key, user.municipality_code, form.disease, patient.ToJson().dump(),
-                               form.items.dump(), *form.judgment, *form.rule_hash, *form.digest,
-                               institution_code, designation, std::to_string(user.id)});
-  });
+  tiers_.municipality.With([&](db::PgConnection& c) { municipality_.Receive(c, a, user.id); });
   ApiRequest get = request;
   get.params["key"] = key;
   ApiResponse out = GetApplication(get);
   out.status = 201;
   return out;
+}
+
+Application WorkflowService::ApplicationOf(db::PgConnection& c, const User& user,
+                                           const std::string& key) {
+  std::optional<Application> a = municipality_.Load(c, key);
+  if (!a || a->municipality != user.municipality_code) throw NotFound("申請", "application");
+  return *a;
 }
 
 ApiResponse WorkflowService::GetApplication(const ApiRequest& request) {
@@ -688,26 +561,24 @@ ApiResponse WorkflowService::GetApplication(const ApiRequest& request) {
   std::string key = request.params.at("key");
   if (!NormaliseAccessKey(key)) throw NotFound("申請", "application");
   return tiers_.municipality.With([&](db::PgConnection& c) -> ApiResponse {
-    db::PgResult r = c.Run(kApplication, {key});
-    if (r.rows() == 0 || r.Text(0, 1) != user.municipality_code)
-      throw NotFound("申請", "application");
+    Application a = ApplicationOf(c, user, key);
     ordered_json j;
-    j["access_key"] = r.Text(0, 0);
-    j["municipality"] = r.Text(0, 1);
-    j["disease"] = r.Text(0, 2);
-    j["patient"] = ordered_json::parse(r.Text(0, 3));
-    j["items"] = ordered_json::parse(r.Text(0, 4));
-    j["judgment"] = ordered_json::parse(r.Text(0, 5));
-    j["rule_hash"] = r.Text(0, 6);
-    j["content_digest"] = r.Text(0, 7);
-    j["institution"] = r.Text(0, 8);
-    j["physician_designation"] = r.Text(0, 9);
-    j["received_at"] = r.Text(0, 10);
-    j["decision"] = OrNull(r, 0, 11);
-    j["decision_reason"] = OrNull(r, 0, 12);
-    j["valid_from"] = OrNull(r, 0, 13);
-    j["valid_until"] = OrNull(r, 0, 14);
-    j["consent"] = r.Bool(0, 15);
+    j["access_key"] = a.access_key;
+    j["municipality"] = a.municipality;
+    j["disease"] = a.disease;
+    j["patient"] = a.patient;
+    j["items"] = a.items;
+    j["judgment"] = a.judgment;
+    j["rule_hash"] = a.rule_hash;
+    j["content_digest"] = a.digest;
+    j["institution"] = a.institution;
+    j["physician_designation"] = a.designation;
+    j["received_at"] = a.received_at;
+    j["decision"] = OrNull(a.decision);
+    j["decision_reason"] = OrNull(a.decision_reason);
+    j["valid_from"] = OrNull(a.valid_from);
+    j["valid_until"] = OrNull(a.valid_until);
+    j["consent"] = a.consent;
     return {200, j, "", ""};
   });
 }
@@ -730,16 +601,13 @@ ApiResponse WorkflowService::DecideApplication(const ApiRequest& request) {
                    "a reason is required to reject or return", "/reason");
   }
   tiers_.municipality.With([&](db::PgConnection& c) {
-    db::PgResult u =
-        c.Run(kDecide, {key, decision, reason, std::to_string(user.id), user.municipality_code});
-    if (u.Affected() == 0) {
-      db::PgResult r = c.Run(kApplication, {key});
-      if (r.rows() == 0 || r.Text(0, 1) != user.municipality_code) {
-        throw NotFound("申請", "application");
-      }
+    db::Transaction tx(c);
+    Application a = ApplicationOf(c, user, key);
+    if (!municipality_.Decide(c, a, decision, reason, user.id)) {
       throw ApiError(409, "already_decided", "この申請は判定済みです",
                      "this application has already been decided");
     }
+    tx.Commit();
   });
   return GetApplication(request);
 }
@@ -752,40 +620,44 @@ ApiResponse WorkflowService::RecordConsent(const ApiRequest& request) {
   // Consent first, then the copy: a retry after a failure in between copies
   // again (the copy is idempotent), and nothing reaches the national tier
   // without recorded consent.
-  ApiResponse application = tiers_.municipality.With([&](db::PgConnection& c) {
-    db::PgResult u = c.Run(kConsent, {key, user.municipality_code});
-    if (u.Affected() == 0) throw NotFound("申請", "application");
-    return ApiResponse{};
+  Application a = tiers_.municipality.With([&](db::PgConnection& c) {
+    if (!municipality_.RecordConsent(c, key, user.municipality_code)) {
+      throw NotFound("申請", "application");
+    }
+    return ApplicationOf(c, user, key);
   });
-  application = GetApplication(request);
-  const ordered_json& a = application.body;
-  std::string birth = a["patient"]["birth_date"].get<std::string>().substr(0, 7);
-  tiers_.national.With([&](db::PgConnection& c) {
-    c.Run(kInsertRegistration,
-          {key, a["disease"].get<std::string>(), birth, a["patient"]["sex"].get<std::string>(),
-           a["items"].dump(), a["judgment"].dump(), a["rule_hash"].get<std::string>(),
-           a["municipality"].get<std::string>()});
-  });
-  return application;
+  // The research copy: no name, kana or insurance number; the birth date
+  // only as year-month (also taken out of the items).
+  Registration r;
+  r.access_key = key;
+  r.disease = a.disease;
+  r.birth_year_month = a.patient["birth_date"].get<std::string>().substr(0, 7);
+  r.sex = a.patient["sex"].get<std::string>();
+  r.judgment = a.judgment;
+  r.rule_hash = a.rule_hash;
+  r.municipality = a.municipality;
+  ordered_json items = a.items;
+  items.erase("生年月日");
+  tiers_.national.With([&](db::PgConnection& c) { national_.Register(c, r, items); });
+  return GetApplication(request);
 }
 
 ApiResponse WorkflowService::ListRegistrations(const ApiRequest& request) {
   User user = auth_.Authenticate(request);
   AuthService::Require(user, {Role::kAnalyst});
-  db::Param disease;
+  std::optional<std::string> disease;
   if (auto it = request.query.find("disease"); it != request.query.end()) disease = it->second;
   return tiers_.national.With([&](db::PgConnection& c) -> ApiResponse {
-    db::PgResult r = c.Run(kRegistrations, {disease});
     ordered_json list = ordered_json::array();
-    for (int i = 0; i < r.rows(); ++i) {
-      list.push_back({{"access_key", r.Text(i, 0)},
-                      {"disease", r.Text(i, 1)},
-                      {"birth_year_month", r.Text(i, 2)},
-                      {"sex", r.Text(i, 3)},
-                      {"judgment", ordered_json::parse(r.Text(i, 4))},
-                      {"rule_hash", r.Text(i, 5)},
-                      {"municipality", r.Text(i, 6)},
-                      {"registered_at", r.Text(i, 7)}});
+    for (const Registration& r : national_.List(c, disease)) {
+      list.push_back({{"access_key", r.access_key},
+                      {"disease", r.disease},
+                      {"birth_year_month", r.birth_year_month},
+                      {"sex", r.sex},
+                      {"judgment", r.judgment},
+                      {"rule_hash", r.rule_hash},
+                      {"municipality", r.municipality},
+                      {"registered_at", r.registered_at}});
     }
     return {200, {{"registrations", list}}, "", ""};
   });

@@ -10,7 +10,10 @@
 //   tier), its decision, and the patient's consent (copied, without name or
 //   insurance number, to the national tier).
 // Resources of another institution or municipality answer 404, as if they
-// did not exist.
+// did not exist. Patients' identity and every form's content are stored
+// sealed (workflow_records.h); carry-forward finds the patient's earlier
+// forms by the blind index, and one from another institution only with the
+// patient's consent.
 
 #include <nlohmann/json.hpp>
 
@@ -18,13 +21,20 @@
 #include "server/check_service.h"
 #include "server/router.h"
 #include "server/tiers.h"
+#include "server/workflow_records.h"
 
 namespace kijun::server {
 
 class WorkflowService {
  public:
-  WorkflowService(Tiers& tiers, AuthService& auth, const CheckService& check)
-      : tiers_(tiers), auth_(auth), check_(check) {}
+  WorkflowService(Tiers& tiers, AuthService& auth, const CheckService& check, RecordKeys& keys)
+      : tiers_(tiers),
+        auth_(auth),
+        check_(check),
+        keys_(keys),
+        institution_(keys),
+        municipality_(keys),
+        national_(keys) {}
 
   void Register(Router& router);
 
@@ -46,9 +56,19 @@ class WorkflowService {
   ApiResponse ListRegistrations(const ApiRequest& request);
   ApiResponse CheckAs(const ApiRequest& request);
 
+  // The user's institution's patient / form, or 404.
+  Patient PatientOf(db::PgConnection& c, const User& user, int64_t id);
+  Form FormOf(db::PgConnection& c, const User& user, int64_t id);
+  // The user's municipality's application, or 404.
+  Application ApplicationOf(db::PgConnection& c, const User& user, const std::string& key);
+
   Tiers& tiers_;
   AuthService& auth_;
   const CheckService& check_;
+  RecordKeys& keys_;
+  InstitutionRecords institution_;
+  MunicipalityRecords municipality_;
+  NationalRecords national_;
 };
 
 }  // namespace kijun::server

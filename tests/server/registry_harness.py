@@ -45,6 +45,7 @@ class Registry:
         self.dir = tempfile.mkdtemp(prefix="kijun-registry-test-", dir="/tmp")
         os.chmod(self.dir, 0o755)
         self.pki = os.path.join(self.dir, "pki")
+        self.keys = os.path.join(self.dir, "keys")  # created by kijun-server on first start
         self.pg = os.path.join(self.dir, "pg")
         self.pg_port = free_port()
         self.server = None
@@ -83,7 +84,8 @@ class Registry:
         start = self.logfile.tell()
         self.server = subprocess.Popen(
             [f"{self.build}/server/kijun-server", "--pki", self.pki, "--db", self.base,
-             "--port", str(port), "--rules", f"{self.repo}/diseases", "--threads", "16", *self.server_args],
+             "--port", str(port), "--rules", f"{self.repo}/diseases", "--threads", "16",
+             "--keys", self.keys, *self.server_args],
             stdout=self.logfile, stderr=subprocess.STDOUT)
         deadline = time.time() + 60
         while time.time() < deadline:
@@ -169,7 +171,9 @@ class Client:
                 response = self.conn.getresponse()
                 text = response.read().decode()
                 break
-            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError,
+                    ssl.SSLEOFError):
+                # The server closed the idle keep-alive connection.
                 if attempt:
                     raise
                 self.connect()

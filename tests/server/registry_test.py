@@ -115,10 +115,12 @@ def test_workflow(reg):
     outcome = {c["name"]: c["level"] for c in form["judgment"]["judgments"]}
     check(outcome.get("診断のカテゴリー") == "Definite" and outcome.get("重症度分類") == "対象",
           "confirmation stores the judgment (Definite, 対象) with the rule hash")
-    rows = reg.sql(f"SELECT status, rule_hash, access_key, judgment->'rule'->>'hash'"
-                   f" FROM institution.forms WHERE id = {form['id']}")
+    rows = reg.sql(f"SELECT status, rule_hash, access_key, judgment_sealed IS NOT NULL,"
+                   f" judgment IS NULL FROM institution.forms WHERE id = {form['id']}")
     check(rows[0][0] == "confirmed" and rows[0][1].startswith("sha256:") and rows[0][2] == key
-          and rows[0][3] == rows[0][1], "institution tier: confirmed row, hash, key, explanation")
+          and rows[0][3] == "t" and rows[0][4] == "t"
+          and form["judgment"]["rule"]["hash"] == rows[0][1],
+          "institution tier: confirmed row, hash, key, sealed explanation")
     status, out = doctor.request("PUT", f"/forms/{form['id']}",
                                  {"version": form["version"], "items": {}})
     check(status == 409 and out["error"]["code"] == "form_confirmed",
@@ -220,7 +222,7 @@ def test_bad_input(reg, state):
     before = {t: reg.count(t) for t in ["institution.patients", "institution.forms",
                                         "institution.comments", "municipality.applications"]}
     draft = state["draft"]
-    before_items = reg.sql(f"SELECT items::text, version FROM institution.forms"
+    before_items = reg.sql(f"SELECT items_sealed::text, version FROM institution.forms"
                            f" WHERE id = {draft['id']}")
     cases = [
         ("POST", "/patients", None, '{"name": "x",', 400, "malformed JSON"),
@@ -271,7 +273,7 @@ def test_bad_input(reg, state):
     check(out["error"].get("where") == "/items/存在しない項目", "the error says where")
     after = {t: reg.count(t) for t in before}
     check(before == after, "bad input stored nothing")
-    check(reg.sql(f"SELECT items::text, version FROM institution.forms"
+    check(reg.sql(f"SELECT items_sealed::text, version FROM institution.forms"
                   f" WHERE id = {draft['id']}") == before_items, "bad input changed nothing")
 
 
@@ -343,7 +345,7 @@ def test_recovery(reg):
     time.sleep(1.0)
     reg.kill_server()
     t.join()
-    half = reg.count("institution.forms", f"patient_id = {patient} AND NOT (items ? '生年月日')")
+    half = reg.count("institution.forms", f"patient_id = {patient} AND items_sealed IS NULL")
     check(half == 0 and reg.count("pg_prepared_xacts") == 0, "after kill -9: no half-written form")
     created = reg.count("institution.forms") - forms_before
     check(created >= results.count(201), f"after kill -9: every acknowledged draft is stored"

@@ -1,0 +1,313 @@
+"""Integration tests of encryption at rest (issue 7) against a real
+PostgreSQL and real TLS: the raw tables hold no identifying plaintext; a
+ciphertext moved to another row does not decrypt (and nothing of the other
+patient is shown); the blind index finds a patient's forms at another
+institution, which are carried forward only with the patient's consent (and
+an attempt without it raises an alert); `kijun-admin rotate-key` killed
+midway leaves every record readable and resumes to the end; rows stored
+before encryption are sealed at start.
+
+usage: python3 tests/server/encryption_test.py [BUILD_DIR]"""
+
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from registry_harness import Registry, main_paths  # noqa: E402
+
+FAILURES = []
+
+
+def check(condition, what):
+    print(("ok   " if condition else "FAIL ") + what, flush=True)
+    if not condition:
+        FAILURES.append(what)
+
+
+PATIENT = {"name": "暗号 花子", "kana": "あんごう はなこ", "birth_date": "1961-07-23",
+           "sex": "女", "insurance_number": "39012345"}
+ITEMS = {"発症年月": "2019-04", "診断年月日": "2024-05-20", "A-1": "該当", "B-1": "該当",
+         "C-2": "なし", "治療効果": "改善あり", "Hoehn_Yahr": 3, "生活機能障害度": 2}
+COMMENT = "旧姓は暗号山です。確認をお願いします"
+REASON = "添付の写しに暗号花子様の署名がありません"
+
+
+def raw_tables(reg):
+    """Every row of every tier table (and the data keys), as text."""
+    tables = ["institution.patients", "institution.forms", "institution.comments",
+              "institution.data_keys", "municipality.applications", "municipality.data_keys",
+              "national.registrations", "national.data_keys"]
+    return "\n".join(row[0] for t in tables
+                     for row in reg.sql(f"SELECT row_to_json(r)::text FROM {t} r"))
+
+
+def confirmed_form(reg, clerk, doctor, patient_id):
+    status, form = clerk.request("POST", "/forms", {"patient_id": patient_id,
+                                                     "disease": "指定難病/6", "variant": "新規"})
+    assert status == 201, form
+    status, form = clerk.request("PUT", f"/forms/{form['id']}",
+                                 {"version": form["version"], "date": "2024-06-01",
+                                  "municipality": "131016", "items": {**form["items"], **ITEMS}})
+    assert status == 200, form
+    status, out = clerk.request("POST", f"/forms/{form['id']}/comments",
+                                {"item": "Hoehn_Yahr", "body": COMMENT})
+    assert status == 201, out
+    status, form = doctor.request("POST", f"/forms/{form['id']}/confirm",
+                                  {"version": form["version"]})
+    assert status == 200, form
+    return form
+
+
+def test_no_plaintext(reg):
+    clerk = reg.client("terminal-1").login("clerk.suzuki")
+    doctor = reg.client("terminal-1").login("dr.sato")
+    city = reg.client("terminal-2").login("city.yamada")
+    status, out = clerk.request("POST", "/patients", PATIENT)
+    check(status == 201, "a patient is registered")
+    patient = out["id"]
+    form = confirmed_form(reg, clerk, doctor, patient)
+    key = form["access_key"]
+    status, app = city.request("POST", "/applications", {"access_key": key})
+    check(status == 201 and app["patient"]["name"] == PATIENT["name"],
+          "the municipality receives the application and reads the name")
+    status, app = city.request("POST", f"/applications/{key}/decision",
+                               {"decision": "returned", "reason": REASON})
+    check(status == 200 and app["decision_reason"] == REASON,
+          "the municipality returns it with a reason naming the patient")
+    status, app = city.request("POST", f"/applications/{key}/consent")
+    check(status == 200, "consent copies it to the national tier")
+
+    raw = raw_tables(reg)
+    for what, text in [("name", PATIENT["name"]), ("kana", PATIENT["kana"]),
+                       ("birth date", PATIENT["birth_date"]),
+                       ("insurance number", PATIENT["insurance_number"]),
+                       ("comment", COMMENT), ("decision reason", REASON),
+                       ("an item value", "改善あり")]:
+        check(text not in raw, f"raw tables hold no plaintext {what} ({text})")
+    check(reg.count("institution.patients", f"id = {patient} AND identity IS NOT NULL"
+                    " AND data_key_id IS NOT NULL AND blind_index ~ '^[0-9a-f]{64}$'") == 1,
+          "the patient row has a sealed identity, its data key and a blind index")
+    status, read = clerk.request("GET", f"/patients/{patient}")
+    check(status == 200 and read["name"] == PATIENT["name"] and
+          read["insurance_number"] == PATIENT["insurance_number"],
+          "the application decrypts the patient for its users")
+    status, comments = doctor.request("GET", f"/forms/{form['id']}/comments")
+    check(status == 200 and comments["comments"][0]["body"] == COMMENT,
+          "the comment decrypts for the physician")
+    analyst = reg.client("terminal-2").login("analyst.kato")
+    status, out = analyst.request("GET", "/national/registrations")
+    check(status == 200 and out["registrations"][0]["birth_year_month"] == "1961-07",
+          "the analyst reads the national copy (birth year-month only)")
+    return {"patient": patient, "form": form}
+
+
+def test_swapped_ciphertext(reg, state):
+    clerk = reg.client("terminal-1").login("clerk.suzuki")
+    other = dict(PATIENT, name="別人 次郎", kana="べつじん じろう", insurance_number="11112222")
+    status, out = clerk.request("POST", "/patients", other)
+    victim = out["id"]
+    source = state["patient"]
+    backup = reg.sql(f"SELECT identity::text, data_key_id FROM institution.patients"
+                     f" WHERE id = {victim}")[0]
+    # The attacker with database access copies another row's ciphertext —
+    # with and without its data key.
+    for what, columns in [("ciphertext only", "identity"),
+                          ("ciphertext and data key", "identity, data_key_id")]:
+        reg.sql(f"UPDATE institution.patients SET ({columns}) = (SELECT {columns}"
+                f" FROM institution.patients WHERE id = {source}) WHERE id = {victim}"
+                if "," in columns else
+                f"UPDATE institution.patients SET identity = (SELECT identity"
+                f" FROM institution.patients WHERE id = {source}) WHERE id = {victim}")
+        status, out = clerk.request("GET", f"/patients/{victim}")
+        check(status == 500 and out["error"]["code"] == "stored_data_unreadable"
+              and PATIENT["name"] not in str(out),
+              f"a ciphertext moved to another row ({what}) does not decrypt: {status}")
+    reg.sql(f"UPDATE institution.patients SET identity = '{backup[0]}'::bytea,"
+            f" data_key_id = {backup[1]} WHERE id = {victim}")
+    status, out = clerk.request("GET", f"/patients/{victim}")
+    check(status == 200 and out["name"] == "別人 次郎", "restored, the row decrypts again")
+    # A data key moved between data-key rows does not unwrap either.
+    form_key = reg.sql(f"SELECT data_key_id FROM institution.forms"
+                       f" WHERE id = {state['form']['id']}")[0][0]
+    saved = reg.sql(f"SELECT wrapped::text FROM institution.data_keys WHERE id = {form_key}")[0][0]
+    reg.sql(f"UPDATE institution.data_keys SET wrapped = (SELECT wrapped FROM"
+            f" institution.data_keys WHERE id = {backup[1]}) WHERE id = {form_key}")
+    status, out = clerk.request("GET", f"/forms/{state['form']['id']}")
+    check(status == 500 and out["error"]["code"] == "stored_data_unreadable",
+          "a wrapped data key moved to another data-key row does not unwrap")
+    reg.sql(f"UPDATE institution.data_keys SET wrapped = '{saved}'::bytea WHERE id = {form_key}")
+    status, out = clerk.request("GET", f"/forms/{state['form']['id']}")
+    check(status == 200 and out["items"]["治療効果"] == "改善あり", "restored, the form reads")
+    log = open(reg.log).read()
+    check("STORED DATA DOES NOT DECRYPT" in log, "the server log reports the undecryptable data")
+
+
+def test_carry_forward_by_blind_index(reg, state):
+    doctor2 = reg.client("terminal-1").login("dr.other")  # another institution
+    # The same patient, written with a full-width space and full-width digits.
+    same = dict(PATIENT, name="暗号　花子", insurance_number="３９０１２３４５")
+    status, out = doctor2.request("POST", "/patients", same)
+    check(status == 201, "another institution registers the same patient")
+    patient2 = out["id"]
+    index = reg.sql(f"SELECT count(DISTINCT blind_index) FROM institution.patients"
+                    f" WHERE id IN ({state['patient']}, {patient2})")[0][0]
+    check(index == "1", "both records have the same blind index (name and number normalised)")
+    request = {"patient_id": patient2, "disease": "指定難病/6", "variant": "更新",
+               "carry_forward": True}
+    status, out = doctor2.request("POST", "/forms", request)
+    check(status == 403 and out["error"]["code"] == "consent_required",
+          f"carrying forward another institution's form without consent is refused: {status}")
+    ops = reg.client("terminal-1").login("ops.ito")
+    status, alerts = ops.request("GET", "/alerts")
+    check(status == 200 and any(a["rule"] == "carry_forward_without_consent" and
+                                a["user"] == "dr.other" for a in alerts["alerts"]),
+          "the attempt raises a carry_forward_without_consent alert")
+    status, form = doctor2.request("POST", "/forms", {**request, "patient_consent": True})
+    check(status == 201 and form["carried_from"] == state["form"]["id"]
+          and form["carry_consent"] is True and form["items"].get("治療効果") == "改善あり",
+          "with the patient's consent the last form (other institution) is carried forward")
+    stranger = dict(PATIENT, birth_date="1961-07-24")
+    status, out = doctor2.request("POST", "/patients", stranger)
+    status, out = doctor2.request("POST", "/forms", {**request, "patient_id": out["id"]})
+    check(status == 404 and out["error"]["code"] == "nothing_to_carry",
+          "another birth date is another patient: nothing to carry")
+
+
+def rotate(reg, *extra):
+    return subprocess.Popen(
+        [f"{reg.build}/server/kijun-admin", "rotate-key", "--db", reg.owner, "--keys", reg.keys,
+         "--settle-ms", "1200", *extra],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def kek_counts(reg):
+    rows = reg.sql("SELECT kek_id, count(*) FROM (SELECT kek_id FROM institution.data_keys"
+                   " UNION ALL SELECT kek_id FROM municipality.data_keys"
+                   " UNION ALL SELECT kek_id FROM national.data_keys) k GROUP BY kek_id")
+    return {k: int(n) for k, n in rows}
+
+
+def test_rotate_key(reg):
+    clerk = reg.client("terminal-1").login("clerk.suzuki")
+    ids = []
+    for i in range(150):
+        status, out = clerk.request("POST", "/patients",
+                                    dict(PATIENT, name=f"回転 {i}", insurance_number=f"7{i:07d}"))
+        ids.append(out["id"])
+    before = kek_counts(reg)
+    check(len(before) == 1, f"before: every data key under one KEK {before}")
+    old = next(iter(before))
+
+    # Writes go on while the key is rotated.
+    stop = threading.Event()
+    written = []
+
+    def keep_writing():
+        writer = reg.client("terminal-1").login("clerk.suzuki")
+        while not stop.is_set():
+            status, out = writer.request("POST", "/patients",
+                                         dict(PATIENT, name=f"書込 {len(written)}"))
+            if status == 201:
+                written.append(out["id"])
+            time.sleep(0.02)
+
+    writer = threading.Thread(target=keep_writing)
+    writer.start()
+    first = rotate(reg, "--batch", "5", "--throttle-ms", "40")
+    lines = []
+    for line in first.stdout:
+        lines.append(line)
+        if len(re.findall(r"re-wrapped", "".join(lines))) >= 4:
+            break
+    first.kill()
+    first.wait()
+    midway = kek_counts(reg)
+    check(len(midway) == 2 and midway.get(old, 0) > 0,
+          f"killed midway: data keys under the old and the new KEK {midway}")
+    check(os.path.exists(os.path.join(reg.keys, "rotating")),
+          "the key folder records the unfinished rotation")
+    unreadable = [i for i in ids + written
+                  if clerk.request("GET", f"/patients/{i}")[0] != 200]
+    check(not unreadable, f"midway: every patient still reads ({len(ids) + len(written)} read)")
+
+    second = rotate(reg, "--batch", "50")
+    out, _ = second.communicate(timeout=120)
+    stop.set()
+    writer.join()
+    check(second.returncode == 0 and "resuming rotation" in out and "rotation finished" in out
+          and f"kek-{old}.key" in out and "no longer used" in out,
+          "run again, the rotation resumes and finishes; the old KEK is no longer used")
+    after = kek_counts(reg)
+    check(len(after) == 1 and old not in after,
+          f"after: every data key under the new KEK, including those written meanwhile {after}")
+    check(not os.path.exists(os.path.join(reg.keys, "rotating")), "the rotation is closed")
+    os.rename(os.path.join(reg.keys, f"kek-{old}.key"), os.path.join(reg.dir, "archived.key"))
+    unreadable = [i for i in ids + written if clerk.request("GET", f"/patients/{i}")[0] != 200]
+    check(not unreadable and written,
+          f"with the old KEK archived away, all {len(ids) + len(written)} patients read"
+          f" ({len(written)} written during the rotation)")
+
+
+def test_earlier_rows_sealed(reg):
+    reg.sql("INSERT INTO institution.patients (institution_id, name, kana, birth_date, sex,"
+            " insurance_number, created_by) VALUES (1, '旧行 太郎', 'きゅうぎょう たろう',"
+            " '1940-01-02', '男', '55556666', 1)")
+    legacy = reg.sql("SELECT max(id) FROM institution.patients")[0][0]
+    reg.kill_server()
+    reg.start_server()
+    row = reg.sql(f"SELECT name IS NULL, identity IS NOT NULL, blind_index IS NOT NULL"
+                  f" FROM institution.patients WHERE id = {legacy}")[0]
+    check(row == ["t", "t", "t"], "a row stored in plaintext before encryption is sealed at start")
+    status, out = reg.client("terminal-1").login("clerk.suzuki").request(
+        "GET", f"/patients/{legacy}")
+    check(status == 200 and out["name"] == "旧行 太郎" and out["insurance_number"] == "55556666",
+          "and reads as before: nothing lost")
+
+
+def test_loose_key_permissions(reg):
+    kek = [f for f in os.listdir(reg.keys) if f.startswith("kek-")][0]
+    path = os.path.join(reg.keys, kek)
+    os.chmod(path, 0o644)
+    reg.kill_server()
+    try:
+        reg.start_server()
+        started = True
+    except RuntimeError as e:
+        started = False
+        message = str(e)
+    check(not started and "chmod 600" in message,
+          "a key file readable by others is refused at start, with the fix")
+    os.chmod(path, 0o600)
+    reg.start_server()
+
+
+def main():
+    repo, build = main_paths()
+    reg = Registry(repo, build)
+    reg.server_args = ["--session-rate-limit", "2000", "--rate-limit", "4000"]
+    try:
+        reg.start()
+        state = test_no_plaintext(reg)
+        test_swapped_ciphertext(reg, state)
+        test_carry_forward_by_blind_index(reg, state)
+        test_rotate_key(reg)
+        test_earlier_rows_sealed(reg)
+        test_loose_key_permissions(reg)
+    except Exception:
+        print(open(reg.log).read()[-3000:] if os.path.exists(reg.log) else "", file=sys.stderr)
+        raise
+    finally:
+        reg.stop()
+    if FAILURES:
+        print(f"\n{len(FAILURES)} failed:\n  " + "\n  ".join(FAILURES))
+        return 1
+    print("\nall encryption-at-rest tests passed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
