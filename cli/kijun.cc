@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "cli/catalog.h"
+#include "cli/envelope_command.h"
 #include "dsl/ast_dump.h"
 #include "dsl/calendar.h"
 #include "dsl/formatter.h"
@@ -77,6 +78,13 @@ usage:
   kijun bundle verify FILE --trusted DIR   check the signature against the public keys
                                            (*.pem) in DIR and the manifest hashes
   kijun bundle list FILE                   the diseases in a bundle
+  kijun envelope seal --cert CERT --key KEY --to SERVER_CRT [--pem] IN OUT
+                                           sign a payload as a physician and encrypt it to
+                                           the registry (docs/envelope.md)
+  kijun envelope open --cert SERVER_CRT --key SERVER_KEY --ca CA [--crl CRL] IN OUT
+                                           decrypt and check an envelope, write the payload
+  kijun envelope verify --cert SERVER_CRT --key SERVER_KEY --ca CA [--crl CRL] IN
+                                           check an envelope and show who signed it
   kijun dump --after=PASS FILE             show the tree after a pass
                                            (parse, resolve_names, check_cycles, check_types,
                                             check_levels, check_unused, lower_to_ir)
@@ -85,6 +93,8 @@ options for judge, explain and test: --engine jit|interp (jit by default),
   --jit-cache DIR (default ~/.cache/kijun/jit), --no-jit-cache, --jit-stats
 options for commands that read rule files: --plugin FILE.so (repeatable) loads a
   native function plugin first (docs/language.md, "Native functions from plugins")
+options for envelope open and verify: --physician NUMBER refuses an envelope that
+  another physician (指定医番号) signed; without --crl, revocation is not checked
 )";
 
 struct Args {
@@ -830,6 +840,10 @@ int main(int argc, char** argv) {
     return argc < 2 ? 2 : 0;
   }
   std::string command = argv[1];
+  // Needs no rule files, plugins or JIT cache.
+  if (command == "envelope") {
+    return RunEnvelopeCommand(std::vector<std::string>(argv + 2, argv + argc));
+  }
   Args args = ParseArgs(argc, argv, 2, {"check", "list", "jit-stats", "no-jit-cache"});
   // Compiled rules are cached on disk so a restart does not recompile.
   const char* home = std::getenv("HOME");

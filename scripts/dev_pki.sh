@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Creates a development PKI for the Kijun registry server under DIR
 # (e.g. var/pki), with openssl: ECDSA P-256 keys, SHA-256 signatures.
-# 開発用の証明書一式（CA・サーバ・端末）を DIR に作成します。
+# 開発用の証明書一式（CA・サーバ・端末・指定医）を DIR に作成します。
 #
 #   ca.key, ca.crt                 "Kijun Dev Registry CA" (10 years)
 #   ca-bundle.pem                  the CA certificate alone, for clients
@@ -11,8 +11,21 @@
 #   terminal-revoked.key, .crt     client cert, revoked in crl.pem
 #   foreign-ca.key, .crt           another CA ("wrong CA" tests)
 #   terminal-foreign.key, .crt     client cert signed by the foreign CA
+#   physician-1.key, .crt          physician's signing cert (payload envelopes,
+#                                  docs/envelope.md): CN=佐藤 一郎,
+#                                  serialNumber=13-0001 (指定医番号),
+#                                  O=Kijun Demo Hospital
+#   physician-2.key, .crt          CN=高橋 六郎, serialNumber=27-0002,
+#                                  O=Kijun Demo Clinic Osaka
+#   physician-revoked.key, .crt    CN=鈴木 三郎, serialNumber=13-0003, revoked
+#   physician-foreign.key, .crt    as physician-1, but signed by the foreign CA
 #   crl.pem                        the CA's CRL (30 days), lists terminal-revoked
+#                                  and physician-revoked
 #   ca-db/                         the `openssl ca` database behind crl.pem
+#
+# Physician certificates carry the designation number in the subject's
+# serialNumber attribute; keyUsage digitalSignature, nonRepudiation;
+# extendedKeyUsage emailProtection (S/MIME signing). Subjects are UTF-8.
 #
 # Idempotent: a second run creates nothing; it only refreshes crl.pem when it
 # is more than 7 days old. A file is recreated when it is missing or older than
@@ -97,6 +110,7 @@ authorityKeyIdentifier = keyid:always
 [ req ]
 distinguished_name = req_dn
 prompt = no
+string_mask = utf8only
 
 [ req_dn ]
 CN = unused
@@ -119,6 +133,13 @@ authorityKeyIdentifier = keyid:always
 basicConstraints = critical, CA:false
 keyUsage = critical, digitalSignature
 extendedKeyUsage = clientAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid:always
+
+[ v3_physician ]
+basicConstraints = critical, CA:false
+keyUsage = critical, digitalSignature, nonRepudiation
+extendedKeyUsage = emailProtection
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid:always
 "
@@ -157,7 +178,7 @@ new_ca() {
 new_leaf() {
   local name=$1 ca=$2 ext=$3 subj=$4 serial
   tmp_files+=("$dir/.$name.key.tmp" "$dir/.$name.csr.tmp" "$dir/.$name.crt.tmp")
-  run_openssl req -new -config "$cnf" \
+  run_openssl req -new -config "$cnf" -utf8 \
     -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -sha256 \
     -subj "$subj" -keyout "$dir/.$name.key.tmp" -out "$dir/.$name.csr.tmp"
   # 127-bit random serial, as hex (positive, well under 20 octets).
@@ -203,11 +224,19 @@ leaf terminal-1 ca v3_client "/O=Kijun Demo Hospital/CN=terminal-1"
 leaf terminal-2 ca v3_client "/O=Kijun Demo City/CN=terminal-2"
 leaf terminal-revoked ca v3_client "/O=Kijun Demo Hospital/CN=terminal-revoked"
 leaf terminal-foreign foreign-ca v3_client "/O=Kijun Demo Hospital/CN=terminal-foreign"
+# Physicians sign payload envelopes; the designation number (指定医番号) is the
+# subject's serialNumber.
+leaf physician-1 ca v3_physician "/O=Kijun Demo Hospital/CN=佐藤 一郎/serialNumber=13-0001"
+leaf physician-2 ca v3_physician "/O=Kijun Demo Clinic Osaka/CN=高橋 六郎/serialNumber=27-0002"
+leaf physician-revoked ca v3_physician "/O=Kijun Demo Hospital/CN=鈴木 三郎/serialNumber=13-0003"
+leaf physician-foreign foreign-ca v3_physician \
+  "/O=Kijun Demo Hospital/CN=佐藤 一郎/serialNumber=13-0001"
 
 # --- the CRL --------------------------------------------------------------------
 crl=$dir/crl.pem
 refresh=""
-if needs "$crl" "$dir/ca.crt" "$dir/terminal-revoked.crt" "$cnf"; then
+revoked=(terminal-revoked physician-revoked)
+if needs "$crl" "$dir/ca.crt" "${revoked[@]/%/.crt}" "$cnf"; then
   refresh=created
   [ ! -s "$crl" ] || refresh=refreshed
 else
@@ -228,12 +257,13 @@ if [ -n "$refresh" ]; then
     echo 01 >"$db/crlnumber"
     say created ca-db/index.txt
   fi
-  serial=$(openssl x509 -in "$dir/terminal-revoked.crt" -noout -serial)
-  serial=${serial#serial=}
-  if ! grep -q "^R.*	${serial}	" "$db/index.txt"; then
-    run_openssl ca -config "$cnf" -revoke "$dir/terminal-revoked.crt" \
-      -crl_reason keyCompromise
-  fi
+  for name in "${revoked[@]}"; do
+    serial=$(openssl x509 -in "$dir/$name.crt" -noout -serial)
+    serial=${serial#serial=}
+    if ! grep -q "^R.*	${serial}	" "$db/index.txt"; then
+      run_openssl ca -config "$cnf" -revoke "$dir/$name.crt" -crl_reason keyCompromise
+    fi
+  done
   tmp_files+=("$dir/.crl.pem.tmp")
   run_openssl ca -config "$cnf" -gencrl -crldays 30 -out "$dir/.crl.pem.tmp"
   chmod 0644 "$dir/.crl.pem.tmp"

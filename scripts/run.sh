@@ -4,8 +4,9 @@
 # (var/pki), starts a private PostgreSQL cluster (var/pg), creates the demo
 # accounts (var/demo-users.json, once), and runs kijun-server on
 # https://localhost:8443 in the foreground (Ctrl-C stops it; the cluster
-# keeps running: scripts/pg_cluster.sh stop var/pg). Idempotent; a second run
-# skips what is done.
+# keeps running: scripts/pg_cluster.sh stop var/pg). The server creates its
+# development key folder (var/keys: the keys that encrypt patient data at
+# rest) on first start. Idempotent; a second run skips what is done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
@@ -49,4 +50,4 @@ Try, in another shell (the whole workflow: docs/walkthrough.md):
 
 HOW
 exec build/server/kijun-server --pki var/pki --db "$base" --port 8443 --rules diseases \
-  --jit-cache var/jit-cache
+  --jit-cache var/jit-cache --keys var/keys

@@ -10,10 +10,13 @@
 #include <vector>
 
 #include "server/audit_trail.h"
+#include "server/authorship_verifier.h"
 #include "server/db/migrations.h"
 #include "server/db/pg.h"
 #include "server/demo_seed.h"
+#include "server/key_folder.h"
 #include "server/key_rotation.h"
+#include "server/physician_signature.h"
 #include "server/rules_command.h"
 #include "server/totp.h"
 
@@ -33,6 +36,11 @@ constexpr const char* kUsage = R"(usage:
                                                  re-wrap every data key under a new
                                                  key-encryption key, online; resumes an
                                                  interrupted rotation (default var/keys)
+  kijun-admin forms verify --db CONNINFO [--keys DIR] [--pki DIR]
+                                                 check every confirmed form's proof of
+                                                 authorship (content digest, the server's
+                                                 signature, the physician's); exit 1 and
+                                                 name each form that changed
   kijun-admin rules list|deploy FILE|rollback    rule deployment on a running registry
                                                  (kijun-admin rules for the options)
 )";
@@ -75,7 +83,7 @@ int main(int argc, char** argv) {
       std::string certificate = Option(args, "--pki").empty()
                                     ? std::string("var/pki/server.crt")
                                     : Option(args, "--pki") + "/server.crt";
-      AuditSignatureChecker checker(certificate);
+      ServerSignatureChecker checker(certificate);
       std::vector<AuditFinding> findings = VerifyAuditTrail(owner, &checker, checked, checkpoints);
       for (const auto& f : findings) std::cout << "audit entry " << f.seq << ": " << f.what << '\n';
       if (!findings.empty()) {
@@ -85,6 +93,28 @@ int main(int argc, char** argv) {
       }
       std::cout << "監査記録は完全です / audit trail intact: " << checked << " entries, "
                 << checkpoints << " signed checkpoints\n";
+      return 0;
+    }
+    if (args[0] == "forms" && args.size() >= 2 && args[1] == "verify") {
+      std::string pki = Option(args, "--pki").empty() ? "var/pki" : Option(args, "--pki");
+      KeyFolder keys(Option(args, "--keys").empty() ? std::string("var/keys")
+                                                    : Option(args, "--keys"));
+      RecordKeys record_keys(keys);
+      ServerSignatureChecker server(pki + "/server.crt");
+      AuthorshipVerifier verifier(record_keys, server,
+                                  StoredPhysicianSignatureCheck(pki + "/ca.crt"));
+      db::PgConnection owner(conninfo);
+      int64_t checked = 0;
+      std::vector<AuthorshipFinding> findings = verifier.VerifyAll(owner, owner, checked);
+      for (const auto& f : findings) std::cout << "form " << f.form_id << ": " << f.what << '\n';
+      if (!findings.empty()) {
+        std::cout << "確定後に変更された臨個票があります / confirmed forms changed: "
+                  << findings.size() << " of " << checked << '\n';
+        return 1;
+      }
+      std::cout << "確定済みの臨個票はすべて確定時のままです / every confirmed form is as "
+                   "confirmed: "
+                << checked << " checked\n";
       return 0;
     }
     if (args[0] == "rotate-key") {

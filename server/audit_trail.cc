@@ -123,7 +123,7 @@ bool AuditTrail::CheckpointDue(int64_t seq) {
 }
 
 std::vector<AuditFinding> VerifyAuditTrail(db::PgConnection& connection,
-                                           const AuditSignatureChecker* checker, int64_t& checked,
+                                           const ServerSignatureChecker* checker, int64_t& checked,
                                            int64_t& checkpoints) {
   std::vector<AuditFinding> findings;
   std::map<int64_t, std::string> hashes;  // seq -> stored hash, for the checkpoints

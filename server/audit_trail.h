@@ -15,9 +15,9 @@
 #include <vector>
 
 #include "server/api.h"
-#include "server/audit_signer.h"
 #include "server/db/pg.h"
 #include "server/db/pg_pool.h"
+#include "server/server_signer.h"
 
 namespace kijun::server {
 
@@ -41,7 +41,7 @@ class AuditTrail {
   // With a signer, the trail gets a signed checkpoint with the first entry
   // after start, then every kCheckpointEvery entries or kCheckpointAfter,
   // whichever comes first.
-  AuditTrail(db::PgPool& registry, const AuditSigner* signer)
+  AuditTrail(db::PgPool& registry, const ServerSigner* signer)
       : registry_(registry), signer_(signer) {}
 
   static constexpr int64_t kCheckpointEvery = 100;
@@ -56,7 +56,7 @@ class AuditTrail {
   bool CheckpointDue(int64_t seq);
 
   db::PgPool& registry_;
-  const AuditSigner* signer_;
+  const ServerSigner* signer_;
   std::mutex mutex_;
   std::chrono::steady_clock::time_point last_checkpoint_{};
   bool checkpointed_ = false;
@@ -75,7 +75,7 @@ struct AuditFinding {
 // chain rewritten consistently fails here). `checked` is set to the number
 // of entries read, `checkpoints` to the number of checkpoints checked.
 std::vector<AuditFinding> VerifyAuditTrail(db::PgConnection& connection,
-                                           const AuditSignatureChecker* checker, int64_t& checked,
+                                           const ServerSignatureChecker* checker, int64_t& checked,
                                            int64_t& checkpoints);
 
 }  // namespace kijun::server

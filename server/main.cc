@@ -13,12 +13,14 @@
 #include "plugins/rules_watcher.h"
 #include "server/audit_trail.h"
 #include "server/auth_service.h"
+#include "server/authorship_sweep.h"
 #include "server/check_service.h"
 #include "server/db/migrations.h"
 #include "server/https_server.h"
 #include "server/key_folder.h"
 #include "server/legacy_sealing.h"
 #include "server/misuse_monitor.h"
+#include "server/physician_signature.h"
 #include "server/request_log.h"
 #include "server/router.h"
 #include "server/rules_admin_service.h"
@@ -41,6 +43,9 @@ constexpr const char* kUsage = R"(usage: kijun-server --pki DIR --db CONNINFO [o
   --rules DIR             rule files (default diseases)
   --jit-cache DIR         compiled rules cache (default: none)
   --plugin FILE.so        a native function plugin, loaded before the rules (repeatable)
+  --authorship-sweep-minutes N
+                          check every confirmed form's proof of authorship every N
+                          minutes (default 60; 0 = never)
   --keys DIR              key-encryption keys and the blind-index key (default var/keys;
                           created on first start unless --production)
   --threads N             request threads (default 8)
@@ -126,7 +131,10 @@ int main(int argc, char** argv) {
     check.Register(router);
     server::AuthService auth(tiers, config.session_minutes);
     auth.Register(router);
-    server::WorkflowService workflow(tiers, auth, check, record_keys);
+    server::ServerSigner server_signer(config.server_key);
+    server::ConfirmationEnvelopes envelopes(config.server_certificate, config.server_key,
+                                            config.client_ca, config.crl);
+    server::WorkflowService workflow(tiers, auth, check, record_keys, server_signer, &envelopes);
     workflow.Register(router);
     server::UserAdminService users(tiers, auth);
     users.Register(router);
@@ -168,8 +176,7 @@ int main(int argc, char** argv) {
       return server::ApiResponse{
           200, {{"status", "ok"}, {"diseases", registry.Current()->size()}}, "", ""};
     });
-    server::AuditSigner audit_signer(config.server_key);
-    server::AuditTrail audit(tiers.registry, &audit_signer);
+    server::AuditTrail audit(tiers.registry, &server_signer);
     server::MisuseRules misuse_rules;
     misuse_rules.terminal_requests_per_second = config.terminal_rate_limit;
     misuse_rules.terminal_burst = 2 * config.terminal_rate_limit;
@@ -177,6 +184,20 @@ int main(int argc, char** argv) {
     misuse_rules.session_burst = 2 * config.session_rate_limit;
     server::MisuseMonitor monitor(misuse_rules, &tiers.registry);
     monitor.Register(router, auth);
+    // Proof of authorship: every confirmed form re-checked periodically; a
+    // broken one raises an alert.
+    server::ServerSignatureChecker server_checker(config.server_certificate);
+    server::AuthorshipVerifier authorship(record_keys, server_checker,
+                                          server::StoredPhysicianSignatureCheck(config.client_ca));
+    std::unique_ptr<server::AuthorshipSweep> sweep;
+    if (config.authorship_sweep_minutes > 0) {
+      sweep = std::make_unique<server::AuthorshipSweep>(
+          tiers, authorship, std::chrono::minutes(config.authorship_sweep_minutes),
+          std::chrono::seconds(10), [&](const server::AuthorshipFinding& f) {
+            monitor.Report({"authorship_broken", "", "",
+                            "臨個票 " + std::to_string(f.form_id) + ": " + f.what, "alert"});
+          });
+    }
     server::RequestHooks hooks;
     hooks.admit = [&](const server::ApiRequest& request) { monitor.Admit(request); };
     hooks.answered = [&](const server::ApiRequest& request, int answered) {

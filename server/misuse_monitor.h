@@ -70,6 +70,12 @@ class MisuseMonitor {
   // (already stored and logged).
   std::vector<Alert> Observe(const ApiRequest& request, const std::string& actor, int status);
 
+  // An alert found elsewhere (the authorship sweep): stored and logged.
+  void Report(Alert alert) {
+    std::vector<Alert> sink;
+    Raise(sink, std::move(alert));
+  }
+
   // GET /alerts (operators): the newest alerts.
   void Register(Router& router, AuthService& auth);
 

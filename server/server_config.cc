@@ -94,6 +94,12 @@ bool ParseServerConfig(const std::vector<std::string>& args, ServerConfig& confi
         return false;
       }
       config.threads = number;
+    } else if (name == "--authorship-sweep-minutes") {
+      if (!ParseInt(value, 0, 7 * 24 * 60, number)) {
+        error = "--authorship-sweep-minutes must be 0..10080 (0 = no sweep)";
+        return false;
+      }
+      config.authorship_sweep_minutes = number;
     } else if (name == "--session-minutes") {
       if (!ParseInt(value, 1, 24 * 60, number)) {
         error = "--session-minutes must be 1..1440";

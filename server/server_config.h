@@ -32,6 +32,8 @@ struct ServerConfig {
   // blind-index key, outside the database. Created on first start in
   // development; in production it must exist.
   std::string keys = "var/keys";
+  // How often every confirmed form's proof of authorship is checked; 0 = never.
+  int authorship_sweep_minutes = 60;
   int threads = 8;
   size_t max_body_bytes = 1 << 20;
   size_t max_bundle_bytes = 32 << 20;  // POST /rules/bundles

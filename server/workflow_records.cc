@@ -38,7 +38,9 @@ constexpr db::Statement kInsertForm = {
   " f.id, f.institution_id, f.patient_id, f.disease, f.variant, f.status, f.data_key_id," \
   " f.items_sealed, to_char(f.form_date, 'YYYY-MM-DD'), f.version, f.municipality_code,"  \
   " f.rule_hash, f.judgment_sealed, f.content_digest, f.access_key, f.confirmed_by,"      \
-  " f.carried_from, array_to_json(f.carried_items)::text, f.carry_consent"
+  " f.carried_from, array_to_json(f.carried_items)::text, f.carry_consent,"               \
+  " to_char(f.confirmed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"        \
+  " f.authorship_statement, f.authorship_signature, f.physician_signature_sealed"
 constexpr db::Statement kForm = {
     "wr_form", "SELECT" KIJUN_FORM_COLUMNS " FROM institution.forms f WHERE f.id = $1"};
 constexpr db::Statement kLastConfirmed = {
@@ -60,9 +62,14 @@ constexpr db::Statement kConfirm = {
     "wr_confirm",
     "UPDATE institution.forms SET status = 'confirmed', rule_hash = $2,"
     " judgment_sealed = $3::bytea, content_digest = $4, access_key = $5, confirmed_by = $6,"
-    " confirmed_at = now(), form_date = $7::date, version = version + 1, updated_by = $6,"
-    " updated_at = now()"
+    " confirmed_at = $9::timestamptz, form_date = $7::date, version = version + 1,"
+    " updated_by = $6, updated_at = now(), authorship_statement = $10,"
+    " authorship_signature = $11, physician_signature_sealed = $12::bytea"
     " WHERE id = $1 AND version = $8 AND status = 'draft' RETURNING version"};
+constexpr db::Statement kConfirmedIds = {
+    "wr_confirmed_ids",
+    "SELECT id FROM institution.forms WHERE status = 'confirmed' AND id > $1 ORDER BY id"
+    " LIMIT $2"};
 constexpr db::Statement kNextCommentId = {"wr_next_comment",
                                           "SELECT nextval('institution.comments_id_seq')"};
 constexpr db::Statement kInsertComment = {
@@ -210,6 +217,13 @@ Form InstitutionRecords::FormFrom(db::PgConnection& c, const db::PgResult& r, in
     f.carried_items.push_back(item.get<std::string>());
   }
   f.carry_consent = r.Bool(row, 18);
+  f.confirmed_at = r.Optional(row, 19);
+  f.authorship_statement = r.Optional(row, 20);
+  f.authorship_signature = r.Optional(row, 21);
+  if (!r.IsNull(row, 22)) {
+    f.physician_signature =
+        seal.Open(Place(kFormsTable, f.id, "physician_signature"), r.Text(row, 22));
+  }
   return f;
 }
 
@@ -255,15 +269,27 @@ bool InstitutionRecords::UpdateDraft(db::PgConnection& c, const Form& f, int64_t
              .rows() > 0;
 }
 
-bool InstitutionRecords::Confirm(db::PgConnection& c, const Form& f, const std::string& rule_hash,
-                                 const std::string& judgment, const std::string& digest,
-                                 const std::string& access_key, int64_t by, const std::string& date,
+bool InstitutionRecords::Confirm(db::PgConnection& c, const Form& f, const Confirmation& k,
                                  int64_t expected_version) {
   RecordSeal seal = keys_.Load(c, SealedTier::kInstitution, f.data_key_id);
-  return c.Run(kConfirm, {std::to_string(f.id), rule_hash,
-                          seal.Seal(Place(kFormsTable, f.id, "judgment"), judgment), digest,
-                          access_key, std::to_string(by), date, std::to_string(expected_version)})
+  db::Param physician;
+  if (k.physician_signature) {
+    physician = seal.Seal(Place(kFormsTable, f.id, "physician_signature"), *k.physician_signature);
+  }
+  return c.Run(kConfirm,
+               {std::to_string(f.id), k.rule_hash,
+                seal.Seal(Place(kFormsTable, f.id, "judgment"), k.judgment), k.digest, k.access_key,
+                std::to_string(k.by), k.date, std::to_string(expected_version), k.confirmed_at,
+                k.statement, k.signature, physician})
              .rows() > 0;
+}
+
+std::vector<int64_t> InstitutionRecords::ConfirmedFormIds(db::PgConnection& c, int64_t after,
+                                                          int limit) {
+  db::PgResult r = c.Run(kConfirmedIds, {std::to_string(after), std::to_string(limit)});
+  std::vector<int64_t> ids;
+  for (int i = 0; i < r.rows(); ++i) ids.push_back(r.Int(i, 0));
+  return ids;
 }
 
 int64_t InstitutionRecords::AddComment(db::PgConnection& c, const Form& f,

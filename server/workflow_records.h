@@ -44,6 +44,17 @@ struct Form {
   std::vector<std::string> carried_items;
   bool carry_consent = false;
   int64_t data_key_id = 0;
+  // Set on confirmation (authorship.h).
+  std::optional<std::string> confirmed_at, authorship_statement, authorship_signature;
+  std::optional<std::string> physician_signature;  // DER CMS SignedData, opened
+};
+
+// What confirming stores besides the status.
+struct Confirmation {
+  std::string rule_hash, judgment, digest, access_key, date, confirmed_at;
+  std::string statement, signature;
+  std::optional<std::string> physician_signature;  // DER CMS SignedData
+  int64_t by = 0;
 };
 
 struct NewForm {
@@ -98,10 +109,10 @@ class InstitutionRecords {
                                         const std::string& disease);
   // False when the version moved on (someone else saved first).
   bool UpdateDraft(db::PgConnection& c, const Form& f, int64_t by, int64_t expected_version);
-  bool Confirm(db::PgConnection& c, const Form& f, const std::string& rule_hash,
-               const std::string& judgment, const std::string& digest,
-               const std::string& access_key, int64_t by, const std::string& date,
+  bool Confirm(db::PgConnection& c, const Form& f, const Confirmation& confirmation,
                int64_t expected_version);
+  // Ids of confirmed forms after `after`, in order (the authorship sweep).
+  std::vector<int64_t> ConfirmedFormIds(db::PgConnection& c, int64_t after, int limit);
 
   int64_t AddComment(db::PgConnection& c, const Form& f, const std::optional<std::string>& item,
                      const std::string& body, int64_t author);

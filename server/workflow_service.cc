@@ -1,12 +1,17 @@
 #include "server/workflow_service.h"
 
+#include <Poco/Base64Decoder.h>
+#include <Poco/Exception.h>
+
 #include <charconv>
 #include <set>
+#include <sstream>
 
 #include "dsl/calendar.h"
 #include "dsl/sha256.h"
 #include "engine/judgment_render.h"
 #include "server/access_key.h"
+#include "server/authorship.h"
 #include "server/blind_index.h"
 #include "server/print_view.h"
 
@@ -98,6 +103,15 @@ ApiError NotFound(const std::string& what_ja, const std::string& what_en) {
   return ApiError(404, "not_found", what_ja + "がありません", "no such " + what_en);
 }
 
+std::string NowUtc() {
+  std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return text;
+}
+
 std::string Today() {
   std::time_t now = std::time(nullptr);
   std::tm tm{};
@@ -116,18 +130,6 @@ void RequireKnownItems(const engine::ir::RuleSet& rules, const json& items) {
                      "'" + name + "' is not an item of this disease's form", "/items/" + name);
     }
   }
-}
-
-// What the digest covers: the form as confirmed, its patient, the rule
-// version and who confirmed it; serialised with sorted keys.
-std::string ContentDigest(const Form& f, const Patient& p, const std::string& date,
-                          const std::string& rule_hash, const std::string& institution,
-                          const std::string& physician) {
-  json canonical = {{"disease", f.disease},       {"variant", f.variant},  {"date", date},
-                    {"items", f.items},           {"patient", p.ToJson()}, {"rule_hash", rule_hash},
-                    {"institution", institution}, {"physician", physician}};
-  canonical["patient"].erase("id");
-  return "sha256:" + dsl::Sha256Hex(canonical.dump());
 }
 
 }  // namespace
@@ -417,6 +419,7 @@ ApiResponse WorkflowService::ConfirmForm(const ApiRequest& request) {
   int64_t id = IdParam(request, "id");
   json body = ParseJsonObject(request.body);
   int64_t version = RequireId(body, "version");
+  std::optional<std::string> envelope_text = OptionalString(body, "envelope", 512 * 1024);
   auto [institution_code, institution_name] = tiers_.registry.With([&](db::PgConnection& c) {
     db::PgResult r = c.Run(kInstitutionCode, {std::to_string(user.institution_id)});
     return std::pair<std::string, std::string>(r.Text(0, 0), r.Text(0, 1));
@@ -441,6 +444,11 @@ ApiResponse WorkflowService::ConfirmForm(const ApiRequest& request) {
                      {"variant", form.variant},
                      {"date", date},
                      {"items", form.items}};
+    // A physician confirming through a hospital system signs the form's
+    // content in an envelope: it must be theirs and say exactly this form.
+    std::optional<OpenedEnvelope> physician_signed;
+    if (envelope_text)
+      physician_signed = OpenConfirmationEnvelope(*envelope_text, user, form, date);
     RulesInUse rules;
     engine::Judgment judgment = check_.Judge(envelope, rules);
     ordered_json judgment_json = engine::JudgmentToJson(*rules, judgment);
@@ -455,9 +463,31 @@ ApiResponse WorkflowService::ConfirmForm(const ApiRequest& request) {
     Patient patient = PatientOf(c, user, form.patient_id);
     std::string digest = ContentDigest(form, patient, date, rules->content_hash, institution_code,
                                        user.designation_number);
-    std::string key = NewAccessKey();
-    if (!institution_.Confirm(c, form, rules->content_hash, judgment_json.dump(), digest, key,
-                              user.id, date, version)) {
+    // Proof of authorship: the server signs the statement for the
+    // physician's authenticated session.
+    Confirmation confirmation;
+    confirmation.rule_hash = rules->content_hash;
+    confirmation.judgment = judgment_json.dump();
+    confirmation.digest = digest;
+    confirmation.access_key = NewAccessKey();
+    confirmation.date = date;
+    confirmation.confirmed_at = NowUtc();
+    confirmation.by = user.id;
+    AuthorshipFacts facts;
+    facts.form_id = form.id;
+    facts.content_digest = digest;
+    facts.rule_hash = rules->content_hash;
+    facts.designation = user.designation_number;
+    facts.physician_user = user.id;
+    facts.institution = institution_code;
+    facts.confirmed_at = confirmation.confirmed_at;
+    if (physician_signed) {
+      confirmation.physician_signature = physician_signed->signed_data;
+      facts.physician_signature_digest = "sha256:" + dsl::Sha256Hex(physician_signed->signed_data);
+    }
+    confirmation.statement = AuthorshipStatement(facts);
+    confirmation.signature = signer_.Sign(confirmation.statement);
+    if (!institution_.Confirm(c, form, confirmation, version)) {
       throw ApiError(409, "version_conflict", "確定する前に最新の内容を読み直してください",
                      "the form changed since you read it; reload it", "/version");
     }
@@ -465,6 +495,47 @@ ApiResponse WorkflowService::ConfirmForm(const ApiRequest& request) {
     tx.Commit();
     return {200, FormToJson(saved), "", ""};
   });
+}
+
+OpenedEnvelope WorkflowService::OpenConfirmationEnvelope(const std::string& text, const User& user,
+                                                         const Form& form,
+                                                         const std::string& date) const {
+  if (envelopes_ == nullptr) {
+    throw ApiError(400, "envelopes_not_accepted",
+                   "この登録サーバは封筒 (envelope) を受け付けません",
+                   "this registry does not accept envelopes", "/envelope");
+  }
+  std::string der = text;
+  if (text.rfind("-----BEGIN", 0) != 0) {
+    try {
+      std::istringstream in(text);
+      Poco::Base64Decoder decoder(in);
+      der.assign(std::istreambuf_iterator<char>(decoder), std::istreambuf_iterator<char>());
+    } catch (const Poco::Exception&) {
+      throw ApiError(400, "not_an_envelope",
+                     "「envelope」は DER の base64 か PEM (-----BEGIN CMS-----) にしてください",
+                     "\"envelope\" must be base64 DER or PEM (-----BEGIN CMS-----)", "/envelope");
+    }
+  }
+  OpenedEnvelope opened;
+  try {
+    opened = envelopes_->Open(der);
+    RequireConfirmingPhysician(opened, user.designation_number);
+  } catch (const EnvelopeError& e) {
+    std::string message = e.what();
+    size_t split = message.find(" / ");
+    std::string ja = split == std::string::npos ? message : message.substr(0, split);
+    std::string en = split == std::string::npos ? message : message.substr(split + 3);
+    throw ApiError(EnvelopeErrorStatus(e.code()), std::string(e.name()), ja, en, "/envelope");
+  }
+  json signed_payload = json::parse(opened.payload, nullptr, false);
+  if (signed_payload != json::parse(ConfirmationPayload(form, date))) {
+    throw ApiError(
+        409, "envelope_mismatch",
+        "署名された内容がこの臨個票の現在の内容と違います (読み直して署名し直してください)",
+        "the signed payload is not this form's current content (reload, sign again)", "/envelope");
+  }
+  return opened;
 }
 
 ApiResponse WorkflowService::PrintForm(const ApiRequest& request) {

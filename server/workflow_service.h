@@ -19,7 +19,9 @@
 
 #include "server/auth_service.h"
 #include "server/check_service.h"
+#include "server/physician_signature.h"
 #include "server/router.h"
+#include "server/server_signer.h"
 #include "server/tiers.h"
 #include "server/workflow_records.h"
 
@@ -27,11 +29,16 @@ namespace kijun::server {
 
 class WorkflowService {
  public:
-  WorkflowService(Tiers& tiers, AuthService& auth, const CheckService& check, RecordKeys& keys)
+  // `envelopes` opens physicians' signed confirmation envelopes; null = a
+  // confirmation with an envelope is refused.
+  WorkflowService(Tiers& tiers, AuthService& auth, const CheckService& check, RecordKeys& keys,
+                  const ServerSigner& signer, const ConfirmationEnvelopes* envelopes)
       : tiers_(tiers),
         auth_(auth),
         check_(check),
         keys_(keys),
+        signer_(signer),
+        envelopes_(envelopes),
         institution_(keys),
         municipality_(keys),
         national_(keys) {}
@@ -59,6 +66,9 @@ class WorkflowService {
   // The user's institution's patient / form, or 404.
   Patient PatientOf(db::PgConnection& c, const User& user, int64_t id);
   Form FormOf(db::PgConnection& c, const User& user, int64_t id);
+  // The opened envelope of a confirmation, or the ApiError that refuses it.
+  OpenedEnvelope OpenConfirmationEnvelope(const std::string& text, const User& user,
+                                          const Form& form, const std::string& date) const;
   // The user's municipality's application, or 404.
   Application ApplicationOf(db::PgConnection& c, const User& user, const std::string& key);
 
@@ -66,6 +76,8 @@ class WorkflowService {
   AuthService& auth_;
   const CheckService& check_;
   RecordKeys& keys_;
+  const ServerSigner& signer_;  // proof of authorship
+  const ConfirmationEnvelopes* envelopes_;
   InstitutionRecords institution_;
   MunicipalityRecords municipality_;
   NationalRecords national_;

@@ -1,4 +1,4 @@
-#include "server/audit_signer.h"
+#include "server/server_signer.h"
 
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -54,30 +54,30 @@ std::string CheckpointText(int64_t seq, const std::string& hash, const std::stri
   return "kijun-audit-checkpoint/1\n" + std::to_string(seq) + "\n" + hash + "\n" + at + "\n";
 }
 
-AuditSigner::AuditSigner(const std::string& private_key_pem) : key_(nullptr, &EVP_PKEY_free) {
+ServerSigner::ServerSigner(const std::string& private_key_pem) : key_(nullptr, &EVP_PKEY_free) {
   File file = Open(private_key_pem, "サーバの秘密鍵 / server key");
   key_.reset(PEM_read_PrivateKey(file.get(), nullptr, nullptr, nullptr));
   if (!key_) throw std::runtime_error("'" + private_key_pem + "' is not a PEM private key");
 }
 
-std::string AuditSigner::Sign(const std::string& text) const {
+std::string ServerSigner::Sign(const std::string& text) const {
   DigestContext ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
   size_t length = 0;
   if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key_.get()) != 1 ||
       EVP_DigestSign(ctx.get(), nullptr, &length,
                      reinterpret_cast<const unsigned char*>(text.data()), text.size()) != 1) {
-    throw std::runtime_error("cannot sign the audit checkpoint");
+    throw std::runtime_error("cannot sign with the server key");
   }
   std::vector<unsigned char> signature(length);
   if (EVP_DigestSign(ctx.get(), signature.data(), &length,
                      reinterpret_cast<const unsigned char*>(text.data()), text.size()) != 1) {
-    throw std::runtime_error("cannot sign the audit checkpoint");
+    throw std::runtime_error("cannot sign with the server key");
   }
   signature.resize(length);
   return Hex(signature);
 }
 
-AuditSignatureChecker::AuditSignatureChecker(const std::string& certificate_pem)
+ServerSignatureChecker::ServerSignatureChecker(const std::string& certificate_pem)
     : key_(nullptr, &EVP_PKEY_free) {
   File file = Open(certificate_pem, "サーバ証明書 / server certificate");
   std::unique_ptr<X509, void (*)(X509*)> certificate(
@@ -87,8 +87,8 @@ AuditSignatureChecker::AuditSignatureChecker(const std::string& certificate_pem)
   if (!key_) throw std::runtime_error("no public key in '" + certificate_pem + "'");
 }
 
-bool AuditSignatureChecker::Verify(const std::string& text,
-                                   const std::string& signature_hex) const {
+bool ServerSignatureChecker::Verify(const std::string& text,
+                                    const std::string& signature_hex) const {
   std::vector<unsigned char> signature;
   if (!FromHex(signature_hex, signature)) return false;
   DigestContext ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);

@@ -1,8 +1,9 @@
 #pragma once
 
-// Signs and verifies the audit trail's checkpoints with the server's key
-// pair (the TLS key and certificate, PEM): the private key is outside the
-// database, so whoever can write the database cannot forge a checkpoint.
+// Signs and verifies statements with the server's key pair (the TLS key and
+// certificate, PEM): the audit trail's checkpoints and the proof of
+// authorship of confirmed forms. The private key is outside the database,
+// so whoever can write the database cannot forge either.
 
 #include <openssl/evp.h>
 
@@ -14,10 +15,10 @@ namespace kijun::server {
 // The text a checkpoint signs.
 std::string CheckpointText(int64_t seq, const std::string& hash, const std::string& at);
 
-class AuditSigner {
+class ServerSigner {
  public:
   // Throws std::runtime_error naming the file when the key cannot be read.
-  explicit AuditSigner(const std::string& private_key_pem);
+  explicit ServerSigner(const std::string& private_key_pem);
   // Hex DER signature of `text`; throws std::runtime_error on failure.
   std::string Sign(const std::string& text) const;
 
@@ -25,11 +26,11 @@ class AuditSigner {
   std::unique_ptr<EVP_PKEY, void (*)(EVP_PKEY*)> key_;
 };
 
-class AuditSignatureChecker {
+class ServerSignatureChecker {
  public:
   // From the server's certificate (PEM); throws std::runtime_error naming
   // the file when it cannot be read.
-  explicit AuditSignatureChecker(const std::string& certificate_pem);
+  explicit ServerSignatureChecker(const std::string& certificate_pem);
   bool Verify(const std::string& text, const std::string& signature_hex) const;
 
  private:
