@@ -32,6 +32,9 @@ constexpr const char* kUsage = R"(usage:
                                                  checkpoints signed with DIR/server.crt's key
                                                  (default var/pki); exit 1 and name each edited,
                                                  removed or reordered entry
+  kijun-admin keys init [--keys DIR]             create the key folder (a first key-encryption
+                                                 key and the blind-index key, 0600) for a
+                                                 production registry (default var/keys)
   kijun-admin rotate-key --db CONNINFO [--keys DIR] [--batch N] [--throttle-ms N]
                                                  re-wrap every data key under a new
                                                  key-encryption key, online; resumes an
@@ -72,6 +75,19 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (args[0] == "rules") return RunRulesCommand({args.begin() + 1, args.end()});
+    if (args[0] == "keys" && args.size() >= 2 && args[1] == "init") {
+      std::string folder = Option(args, "--keys").empty() ? "var/keys" : Option(args, "--keys");
+      if (!KeyFolder::Initialise(folder)) {
+        std::cerr << "kijun-admin: 「" << folder << "」はすでにあります。何も変えません / '"
+                  << folder << "' exists already; nothing was changed\n";
+        return 1;
+      }
+      KeyFolder check(folder);
+      std::cout << "鍵フォルダを作成しました / key folder created: " << folder << " (kek-"
+                << check.CurrentId()
+                << ".key, index.key). Back it up offline: without it the data cannot be read.\n";
+      return 0;
+    }
     std::string conninfo = Option(args, "--db");
     if (conninfo.empty()) {
       std::cerr << "kijun-admin: --db CONNINFO is required\n" << kUsage;

@@ -14,6 +14,7 @@
 #include "server/audit_trail.h"
 #include "server/auth_service.h"
 #include "server/authorship_sweep.h"
+#include "server/certificate_error_watch.h"
 #include "server/check_service.h"
 #include "server/db/migrations.h"
 #include "server/https_server.h"
@@ -184,6 +185,9 @@ int main(int argc, char** argv) {
     misuse_rules.session_burst = 2 * config.session_rate_limit;
     server::MisuseMonitor monitor(misuse_rules, &tiers.registry);
     monitor.Register(router, auth);
+    // Terminal certificates refused in the handshake reach no handler; Poco
+    // reports each through the SSL manager's verification event.
+    server::CertificateErrorWatch certificate_watch(monitor);
     // Proof of authorship: every confirmed form re-checked periodically; a
     // broken one raises an alert.
     server::ServerSignatureChecker server_checker(config.server_certificate);

@@ -212,6 +212,24 @@ std::vector<Alert> MisuseMonitor::Observe(const ApiRequest& request, const std::
   return raised;
 }
 
+void MisuseMonitor::ObserveCertificateError(const std::string& subject, const std::string& issuer,
+                                            const std::string& reason) {
+  std::vector<Alert> raised;
+  std::lock_guard<std::mutex> lock(mutex_);
+  Clock::time_point now = Now();
+  certificate_errors_.push_back(now);
+  if (Recent(certificate_errors_, now - rules_.window) >= size_t(rules_.certificate_errors)) {
+    certificate_errors_.clear();
+    Raise(raised, {"certificate_errors", "", subject,
+                   std::to_string(rules_.certificate_errors) + " 件の端末証明書を拒否 (" +
+                       Minutes(rules_.window) + " 分以内; 最後: " + subject + ", 発行者 " + issuer +
+                       ": " + reason + ") / " + std::to_string(rules_.certificate_errors) +
+                       " terminal certificates refused within " + Minutes(rules_.window) +
+                       " min (last: " + subject + ", issued by " + issuer + ": " + reason + ")",
+                   "alert"});
+  }
+}
+
 void MisuseMonitor::Register(Router& router, AuthService& auth) {
   router.Add("GET", "/alerts", [this, &auth](ApiRequest& request) {
     User user = auth.Authenticate(request);

@@ -14,6 +14,10 @@
 //                        an hour (once per user and hour)
 //   after_hours          patient data touched outside working hours (Japan
 //                        time; once per user and hour)
+//   certificate_errors   ≥ N terminal certificates refused in the TLS
+//                        handshake (revoked, another CA, expired) in 10 min
+//                        (once per window; the handshake never reaches a
+//                        handler, so Poco's verification event feeds it)
 //   carry_forward_without_consent
 //                        a refused carry-forward of another institution's
 //                        form without the patient's consent (each attempt)
@@ -42,6 +46,7 @@ struct MisuseRules {
   double session_burst = 200;
   int failed_logins = 20;  // across accounts: one account locks after 10 (AuthService)
   int unknown_access_keys = 5;
+  int certificate_errors = 10;
   int patients_per_hour = 200;
   int working_hours_from = 7;  // Japan time, [from, to)
   int working_hours_to = 22;
@@ -69,6 +74,10 @@ class MisuseMonitor {
   // Feeds an answered request to the rules; returns the alerts it raised
   // (already stored and logged).
   std::vector<Alert> Observe(const ApiRequest& request, const std::string& actor, int status);
+
+  // A client certificate refused during a TLS handshake.
+  void ObserveCertificateError(const std::string& subject, const std::string& issuer,
+                               const std::string& reason);
 
   // An alert found elsewhere (the authorship sweep): stored and logged.
   void Report(Alert alert) {
@@ -103,6 +112,7 @@ class MisuseMonitor {
   std::map<std::string, Clock::time_point> login_blocked_, lookup_blocked_;  // terminal → until
   std::map<std::string, std::pair<Clock::time_point, std::set<std::string>>> patients_;
   std::map<std::string, Clock::time_point> after_hours_said_;
+  std::deque<Clock::time_point> certificate_errors_;
 };
 
 }  // namespace kijun::server

@@ -45,7 +45,9 @@ class Registry:
         self.dir = tempfile.mkdtemp(prefix="kijun-registry-test-", dir="/tmp")
         os.chmod(self.dir, 0o755)
         self.pki = os.path.join(self.dir, "pki")
-        self.keys = os.path.join(self.dir, "keys")  # created by kijun-server on first start
+        # The data-encryption key folder: created by kijun-server on its first
+        # start in development, by `kijun-admin keys init` for --production.
+        self.keys = os.path.join(self.dir, "data-keys")
         self.pg = os.path.join(self.dir, "pg")
         self.pg_port = free_port()
         self.server = None
@@ -79,6 +81,8 @@ class Registry:
         self.run("bash", f"{self.repo}/scripts/pg_cluster.sh", "stop", self.pg)
 
     def start_server(self):
+        if "--production" in self.server_args and not os.path.exists(self.keys):
+            self.run(f"{self.build}/server/kijun-admin", "keys", "init", "--keys", self.keys)
         port = self.port or free_port()
         self.logfile = open(self.log, "a")
         start = self.logfile.tell()

@@ -504,6 +504,16 @@ def test_misuse(reg):
     check(int(rows[0][0]) >= 1, "the alert is stored in audit.alerts")
     status, _ = reg.client("terminal-1").login("dr.sato").request("GET", "/alerts")
     check(status == 403, "a physician may not list alerts")
+    # Terminal certificates refused in the handshake: the two refusals of
+    # test_terminals raise nothing; ten more in 10 minutes do.
+    check(reg.count("audit.alerts", "rule = 'certificate_errors'") == 0,
+          "a couple of refused certificates raise no alert")
+    refused = [tls_refused(reg, "terminal-revoked") for _ in range(10)]
+    check(all(refused), "a revoked terminal certificate is refused every time")
+    time.sleep(0.5)
+    rows = reg.sql("SELECT terminal, detail FROM audit.alerts WHERE rule = 'certificate_errors'")
+    check(len(rows) == 1 and "revoked" in rows[0][1],
+          f"repeated certificate errors raise a certificate_errors alert naming the reason {rows}")
 
 
 def main():
