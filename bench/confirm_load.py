@@ -30,7 +30,7 @@ PATIENT = {"name": "負荷 太郎", "kana": "ふか たろう", "birth_date": "1
            "insurance_number": "12345678"}
 
 reg = Registry(repo, build)
-reg.server_args = ["--rate-limit", "0", "--session-rate-limit", "0",
+reg.server_args = ["--rate-limit", "0", "--session-rate-limit", "0", "--patients-per-hour", "1000000",
                    "--authorship-sweep-minutes", "0"]
 try:
     reg.start()

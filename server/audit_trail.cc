@@ -5,6 +5,7 @@
 #include <map>
 
 #include "dsl/sha256.h"
+#include "server/recorded_path.h"
 
 namespace kijun::server {
 
@@ -51,16 +52,9 @@ std::string NowUtc() {
 
 bool StartsWith(const std::string& text, const char* prefix) { return text.rfind(prefix, 0) == 0; }
 
-// The action as recorded: an access key in the path is a credential, so it
-// is replaced by a digest that still links entries about the same key.
+// The action as recorded (the access key in a path as a digest).
 std::string RecordedAction(const std::string& method, const std::string& path) {
-  const std::string prefix = "/applications/";
-  if (!StartsWith(path, prefix.c_str()) || path.size() == prefix.size()) return method + " " + path;
-  size_t end = path.find('/', prefix.size());
-  std::string key =
-      path.substr(prefix.size(), end == std::string::npos ? end : end - prefix.size());
-  std::string rest = end == std::string::npos ? "" : path.substr(end);
-  return method + " " + prefix + "key:" + dsl::Sha256Hex(key).substr(0, 16) + rest;
+  return method + " " + RecordedPath(path);
 }
 
 }  // namespace

@@ -204,6 +204,13 @@ User AuthService::Authenticate(const ApiRequest& request) {
   });
 }
 
+void AuthService::Forget(const std::string& login) {
+  std::lock_guard<std::mutex> lock(cache_mutex_);
+  for (auto it = cache_.begin(); it != cache_.end();) {
+    it = it->second.user.login == login ? cache_.erase(it) : std::next(it);
+  }
+}
+
 ApiResponse AuthService::Logout(const ApiRequest& request) {
   Authenticate(request);
   std::string hash = dsl::Sha256Hex(request.bearer);

@@ -29,6 +29,10 @@ class AuthService {
   // or it was opened from another terminal.
   User Authenticate(const ApiRequest& request);
 
+  // Drops the remembered sessions of `login`, so a lock takes effect on its
+  // next request instead of within the cache period.
+  void Forget(const std::string& login);
+
   // 403 unless the user has one of `roles`.
   static void Require(const User& user, std::initializer_list<Role> roles);
 

@@ -53,6 +53,8 @@ constexpr const char* kUsage = R"(usage: kijun-server --pki DIR --db CONNINFO [o
   --session-minutes N     session lifetime (default 30)
   --rate-limit N          requests per second per terminal (default 200; 0 = none)
   --session-rate-limit N  requests per second per signed-in session (default 100; 0 = none)
+  --patients-per-hour N   more patients' records per user and hour lock the account
+                          (default 200)
   --production            no rules-folder watching; rule bundles must be signed
   --trusted-keys DIR      public keys of the rule authority (*.pem)
   --staging DIR           where deployed bundles are extracted (default var/rules-staging)
@@ -183,8 +185,10 @@ int main(int argc, char** argv) {
     misuse_rules.terminal_burst = 2 * config.terminal_rate_limit;
     misuse_rules.session_requests_per_second = config.session_rate_limit;
     misuse_rules.session_burst = 2 * config.session_rate_limit;
+    misuse_rules.patients_per_hour = config.patients_per_hour;
     server::MisuseMonitor monitor(misuse_rules, &tiers.registry);
     monitor.Register(router, auth);
+    monitor.OnAccountLocked([&](const std::string& login) { auth.Forget(login); });
     // Terminal certificates refused in the handshake reach no handler; Poco
     // reports each through the SSL manager's verification event.
     server::CertificateErrorWatch certificate_watch(monitor);

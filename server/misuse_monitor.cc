@@ -15,6 +15,8 @@ namespace {
 constexpr db::Statement kInsertAlert = {
     "misuse_insert_alert",
     "INSERT INTO audit.alerts (rule, actor, terminal, detail, action) VALUES ($1, $2, $3, $4, $5)"};
+constexpr db::Statement kLockAccount = {"misuse_lock_account",
+                                        "UPDATE registry.users SET locked = true WHERE login = $1"};
 constexpr db::Statement kRecentAlerts = {
     "misuse_recent_alerts",
     "SELECT id, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), rule, actor,"
@@ -185,12 +187,15 @@ std::vector<Alert> MisuseMonitor::Observe(const ApiRequest& request, const std::
       bool was_below = records.size() <= size_t(rules_.patients_per_hour);
       records.insert(record);
       if (was_below && records.size() > size_t(rules_.patients_per_hour)) {
+        // Reading far more patients than anyone's work needs is how records
+        // leave: the account is locked until its administrator unlocks it.
+        bool locked = rules_.lock_on_many_patients && LockAccount(actor);
         Raise(raised, {"many_patients", actor, terminal,
                        "1 時間に " + std::to_string(records.size()) +
                            " 件を超える患者の記録を参照・変更 / more than " +
                            std::to_string(rules_.patients_per_hour) +
                            " patients' records touched within an hour",
-                       "alert"});
+                       locked ? "locked account (an administrator unlocks it)" : "alert"});
       }
     }
     int64_t japan = now_utc_() + 9 * 3600;
@@ -210,6 +215,19 @@ std::vector<Alert> MisuseMonitor::Observe(const ApiRequest& request, const std::
     }
   }
   return raised;
+}
+
+bool MisuseMonitor::LockAccount(const std::string& login) {
+  if (registry_ == nullptr) return false;
+  try {
+    bool locked = registry_->With(
+        [&](db::PgConnection& c) { return c.Run(kLockAccount, {login}).Affected() > 0; });
+    if (locked && account_locked_) account_locked_(login);
+    return locked;
+  } catch (const std::exception& e) {
+    std::cerr << "kijun-server: ACCOUNT NOT LOCKED (" << login << "): " << e.what() << std::endl;
+    return false;
+  }
 }
 
 void MisuseMonitor::ObserveCertificateError(const std::string& subject, const std::string& issuer,

@@ -11,7 +11,8 @@
 //   access_key_guessing  ≥ N unknown access keys by one user in 10 min →
 //                        the terminal may not look up applications for 15 min
 //   many_patients        one user touching more than N patients' records in
-//                        an hour (once per user and hour)
+//                        an hour (once per user and hour) → the account is
+//                        locked until an administrator unlocks it
 //   after_hours          patient data touched outside working hours (Japan
 //                        time; once per user and hour)
 //   certificate_errors   ≥ N terminal certificates refused in the TLS
@@ -48,6 +49,7 @@ struct MisuseRules {
   int unknown_access_keys = 5;
   int certificate_errors = 10;
   int patients_per_hour = 200;
+  bool lock_on_many_patients = true;
   int working_hours_from = 7;  // Japan time, [from, to)
   int working_hours_to = 22;
   std::chrono::minutes window{10};
@@ -75,6 +77,11 @@ class MisuseMonitor {
   // (already stored and logged).
   std::vector<Alert> Observe(const ApiRequest& request, const std::string& actor, int status);
 
+  // Called (with the login) after the monitor locked an account.
+  void OnAccountLocked(std::function<void(const std::string&)> hook) {
+    account_locked_ = std::move(hook);
+  }
+
   // A client certificate refused during a TLS handshake.
   void ObserveCertificateError(const std::string& subject, const std::string& issuer,
                                const std::string& reason);
@@ -101,6 +108,7 @@ class MisuseMonitor {
             double burst);
   static size_t Recent(std::deque<Clock::time_point>& events, Clock::time_point since);
   void Raise(std::vector<Alert>& out, Alert alert);
+  bool LockAccount(const std::string& login);  // true when locked
 
   MisuseRules rules_;
   db::PgPool* registry_;
@@ -113,6 +121,7 @@ class MisuseMonitor {
   std::map<std::string, std::pair<Clock::time_point, std::set<std::string>>> patients_;
   std::map<std::string, Clock::time_point> after_hours_said_;
   std::deque<Clock::time_point> certificate_errors_;
+  std::function<void(const std::string&)> account_locked_;
 };
 
 }  // namespace kijun::server

@@ -4,6 +4,8 @@
 #include <ctime>
 #include <mutex>
 
+#include "server/recorded_path.h"
+
 namespace kijun::server {
 
 namespace {
@@ -36,7 +38,8 @@ void LogRequest(std::ostream& out, const ApiRequest& request, int status,
   std::snprintf(ms, sizeof ms, "%.2fms", std::chrono::duration<double, std::milli>(took).count());
   std::string line = std::string(when) + " terminal=" + Field(request.terminal.common_name) +
                      " user=" + Field(actor) + " " + Field(request.method) + " " +
-                     Field(request.path) + " " + std::to_string(status) + " " + ms + "\n";
+                     Field(RecordedPath(request.path)) + " " + std::to_string(status) + " " + ms +
+                     "\n";
   std::lock_guard<std::mutex> lock(log_mutex);
   out << line << std::flush;
 }

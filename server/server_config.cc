@@ -94,6 +94,12 @@ bool ParseServerConfig(const std::vector<std::string>& args, ServerConfig& confi
         return false;
       }
       config.threads = number;
+    } else if (name == "--patients-per-hour") {
+      if (!ParseInt(value, 1, 1000000, number)) {
+        error = "--patients-per-hour must be 1..1000000";
+        return false;
+      }
+      config.patients_per_hour = number;
     } else if (name == "--authorship-sweep-minutes") {
       if (!ParseInt(value, 0, 7 * 24 * 60, number)) {
         error = "--authorship-sweep-minutes must be 0..10080 (0 = no sweep)";

@@ -47,6 +47,9 @@ struct ServerConfig {
   // Rate limits (token buckets with a burst of twice the rate); 0 = none.
   double terminal_rate_limit = 200;
   double session_rate_limit = 100;
+  // Misuse: more patients' records than this per user and hour locks the
+  // account.
+  int patients_per_hour = 200;
 
   // The PKI folder made by scripts/dev_pki.sh: server.key, server.crt,
   // ca.crt, crl.pem.

@@ -288,7 +288,9 @@ def test_loose_key_permissions(reg):
 def main():
     repo, build = main_paths()
     reg = Registry(repo, build)
-    reg.server_args = ["--session-rate-limit", "2000", "--rate-limit", "4000"]
+    # The rotation test reads a few hundred patients as one clerk.
+    reg.server_args = ["--session-rate-limit", "2000", "--rate-limit", "4000",
+                       "--patients-per-hour", "100000"]
     try:
         reg.start()
         state = test_no_plaintext(reg)

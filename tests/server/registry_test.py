@@ -418,6 +418,9 @@ def test_audit(reg):
     check(rows and all(k not in r[0] for r in rows for k in keys)
           and all("/applications/key:" in r[0] for r in rows),
           "access keys are not written into the audit trail (a digest instead)")
+    log = open(reg.log).read()
+    check(keys and all(k not in log for k in keys) and "/applications/key:" in log,
+          "nor into the server's request log")
     rows = reg.sql("SELECT count(*) FROM audit.entries WHERE terminal = ''")
     check(rows[0][0] == "0", "every entry names the terminal certificate")
     app = reg.base + " user=kijun_app_registry"
@@ -485,6 +488,32 @@ def test_audit(reg):
     check(code == 1 and f"entry {a} does not follow" in out, f"reordered entries are found ({a})")
 
 
+PATIENTS_PER_HOUR = 40
+
+
+def test_many_patients_locks(reg):
+    """A clerk reading more patients' records in an hour than the rule allows
+    is locked out until the institution's administrator unlocks the account."""
+    clerk = reg.client("terminal-1").login("clerk.suzuki")
+    ids = [int(r[0]) for r in reg.sql("SELECT id FROM institution.forms WHERE institution_id = 1"
+                                      f" ORDER BY id LIMIT {PATIENTS_PER_HOUR + 5}")]
+    statuses = [clerk.request("GET", f"/forms/{i}")[0] for i in ids]
+    check(statuses[:PATIENTS_PER_HOUR] == [200] * PATIENTS_PER_HOUR and
+          statuses[PATIENTS_PER_HOUR] == 200 and set(statuses[PATIENTS_PER_HOUR + 1:]) <= {401, 403},
+          f"the record over {PATIENTS_PER_HOUR} is served, then the account is locked"
+          f" ({statuses[PATIENTS_PER_HOUR - 1:]})")
+    rows = reg.sql("SELECT action FROM audit.alerts WHERE rule = 'many_patients'"
+                   " AND actor = 'clerk.suzuki'")
+    check(rows and "locked" in rows[-1][0], f"a many_patients alert says the account was locked {rows}")
+    check(reg.sql("SELECT locked FROM registry.users WHERE login = 'clerk.suzuki'") == [["t"]],
+          "the account is locked in the database")
+    admin = reg.client("terminal-1").login("admin.tanaka")
+    status, _ = admin.request("POST", "/users/clerk.suzuki/unlock")
+    check(status == 200, "the institution's administrator unlocks it")
+    again = reg.client("terminal-1").login("clerk.suzuki")
+    check(again.request("GET", "/me")[0] == 200, "and the clerk signs in again")
+
+
 def test_misuse(reg):
     """Misuse monitoring: sign-in attempts sprayed over accounts from one
     terminal throttle that terminal and raise an alert operators can list."""
@@ -520,7 +549,8 @@ def main():
     repo, build = main_paths()
     reg = Registry(repo, build)
     # The recovery test drives one session at ~400 requests/s.
-    reg.server_args = ["--session-rate-limit", "2000", "--rate-limit", "4000"]
+    reg.server_args = ["--session-rate-limit", "2000", "--rate-limit", "4000",
+                       "--patients-per-hour", str(PATIENTS_PER_HOUR)]
     try:
         reg.start()
         test_terminals(reg)
@@ -531,6 +561,7 @@ def main():
         test_recovery(reg)
         test_audit(reg)
         test_misuse(reg)
+        test_many_patients_locks(reg)
     except Exception:
         print(open(reg.log).read()[-3000:] if os.path.exists(reg.log) else "", file=sys.stderr)
         raise
