@@ -61,9 +61,11 @@ User UserFromRow(const db::PgResult& r) {
   return u;
 }
 
+// The roles that touch named patients' data, manage accounts, or deploy the
+// rules everyone is judged by.
 bool NeedsSecondFactor(Role role) {
   return role == Role::kPhysician || role == Role::kInstitutionAdmin ||
-         role == Role::kMunicipalityReviewer;
+         role == Role::kMunicipalityReviewer || role == Role::kOperator;
 }
 
 std::string NewToken() {

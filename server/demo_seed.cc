@@ -51,7 +51,7 @@ constexpr DemoUser kUsers[] = {
     {"clerk.suzuki", "鈴木 花子 (医療事務)", "clerk", 1, 0, nullptr, false},
     {"admin.tanaka", "田中 次郎 (医療機関管理者)", "institution_admin", 1, 0, nullptr, true},
     {"city.yamada", "山田 三郎 (千代田区 審査)", "municipality_reviewer", 0, 1, nullptr, true},
-    {"ops.ito", "伊藤 四郎 (運用者)", "operator", 0, 0, nullptr, false},
+    {"ops.ito", "伊藤 四郎 (運用者)", "operator", 0, 0, nullptr, true},
     {"analyst.kato", "加藤 五郎 (国DB 分析)", "analyst", 0, 0, nullptr, false},
     {"dr.other", "高橋 六郎 (別の医療機関の指定医)", "physician", 2, 0, "27-0002", true},
     {"city.other", "中村 七子 (大阪市 審査)", "municipality_reviewer", 0, 2, nullptr, true},

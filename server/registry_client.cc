@@ -100,7 +100,7 @@ std::string ErrorMessage(const RegistryReply& reply) {
   if (reply.body.is_object() && reply.body.contains("error") && reply.body["error"].is_object()) {
     const nlohmann::json& e = reply.body["error"];
     return e.value("ja", std::string()) + " / " + e.value("en", std::string()) + " (HTTP " +
-           std::to_string(reply.status) + ")";
+           std::to_string(reply.status) + ", " + e.value("code", std::string()) + ")";
   }
   return "HTTP " + std::to_string(reply.status);
 }

@@ -3,6 +3,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <ctime>
 #include <fstream>
@@ -10,6 +11,7 @@
 #include <iostream>
 #include <sstream>
 #include <stdexcept>
+#include <thread>
 
 #include "server/registry_client.h"
 #include "server/totp.h"
@@ -72,6 +74,25 @@ void PrintVersions(const nlohmann::json& body) {
 
 }  // namespace
 
+namespace {
+
+void LoginWithSecret(RegistryClient& client, const std::string& login, const std::string& password,
+                     const std::string& secret) {
+  std::time_t now = std::time(nullptr);
+  for (std::time_t at : {now, now + 30}) {
+    try {
+      client.Login(login, password, TotpCode(secret, at));
+      return;
+    } catch (const std::runtime_error& e) {
+      if (std::string(e.what()).find("totp_invalid") == std::string::npos) throw;
+    }
+  }
+  std::this_thread::sleep_for(std::chrono::seconds(30 - now % 30 + 1));
+  client.Login(login, password, TotpCode(secret, std::time(nullptr) + 30));
+}
+
+}  // namespace
+
 int RunRulesCommand(const std::vector<std::string>& args) {
   std::string sub = args.empty() ? "" : args[0];
   if (sub != "list" && sub != "deploy" && sub != "rollback") {
@@ -121,14 +142,20 @@ int RunRulesCommand(const std::vector<std::string>& args) {
     std::string password =
         password_env != nullptr ? password_env : Ask("パスワード / password: ", true);
     std::string totp = Option(args, "--totp");
-    if (const char* secret = std::getenv("KIJUN_TOTP_SECRET"); totp.empty() && secret != nullptr) {
-      totp = TotpCode(secret, std::time(nullptr));
-    }
-    try {
-      client.Login(login, password, totp);
-    } catch (const std::runtime_error& e) {
-      if (!totp.empty() || std::string(e.what()).find("totp") == std::string::npos) throw;
-      client.Login(login, password, Ask("認証コード / TOTP code: ", false));
+    const char* secret = std::getenv("KIJUN_TOTP_SECRET");
+    if (totp.empty() && secret != nullptr) {
+      // Scripted sign-in from the secret. A code is good once per account:
+      // when this step's code was used already (an earlier command in the
+      // same 30 s), the next step's code is accepted too; failing that, wait
+      // for a new step.
+      LoginWithSecret(client, login, password, secret);
+    } else {
+      try {
+        client.Login(login, password, totp);
+      } catch (const std::runtime_error& e) {
+        if (!totp.empty() || std::string(e.what()).find("totp") == std::string::npos) throw;
+        client.Login(login, password, Ask("認証コード / TOTP code: ", false));
+      }
     }
     RegistryReply reply;
     if (sub == "list") reply = client.Request("GET", "/rules");
