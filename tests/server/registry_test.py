@@ -49,6 +49,9 @@ def tls_refused(reg, terminal):
 
 
 def test_terminals(reg):
+    log = open(reg.log).read()
+    check("kijun-server: plugin egfr_jp" in log,
+          "the server loads the native function plugin given with --plugin")
     status, out = reg.client("terminal-1").request("GET", "/health")
     check(status == 200 and out["status"] == "ok", "a terminal of the registry CA connects")
     check(tls_refused(reg, None), "no client certificate: refused")
@@ -550,7 +553,8 @@ def main():
     reg = Registry(repo, build)
     # The recovery test drives one session at ~400 requests/s.
     reg.server_args = ["--session-rate-limit", "2000", "--rate-limit", "4000",
-                       "--patients-per-hour", str(PATIENTS_PER_HOUR)]
+                       "--patients-per-hour", str(PATIENTS_PER_HOUR),
+                       "--plugin", os.path.join(build, "plugins", "egfr_jp", "libkijun_egfr_jp.so")]
     try:
         reg.start()
         test_terminals(reg)
