@@ -8,8 +8,17 @@
 // snapshot they started with (they hold a shared_ptr); new requests see the
 // new one. Rollback returns to the snapshot before the last publish. JIT
 // code of versions no snapshot holds any more is released.
+//
+// Only the newest version of each key is kept compiled. Older versions
+// (superseded by a later effective date) are compiled and tested at publish
+// like any other, then kept as stubs in the version store
+// (plugins/version_store.h): loaded for the first form of their period,
+// unloaded by UnloadIdle once idle. Snapshots kept for rollback hold stubs
+// only; a version leaving the serving snapshot keeps its code in the store
+// for the idle period, so a rollback soon after compiles nothing.
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -17,6 +26,7 @@
 #include <vector>
 
 #include "plugins/rule_library.h"
+#include "plugins/version_store.h"
 
 namespace kijun::plugins {
 
@@ -33,10 +43,12 @@ struct PublishReport {
 
 class DiseaseRegistry {
  public:
-  explicit DiseaseRegistry(Engine engine = Engine::kJit) : engine_(engine) {}
+  explicit DiseaseRegistry(Engine engine = Engine::kJit, VersionStoreOptions options = {});
 
-  // The snapshot to judge with; hold it for the whole request.
-  std::shared_ptr<const RuleLibrary> Current() const { return current_.load(); }
+  // The snapshot to judge with; hold it for the whole request. Each call
+  // returns the request's own view of the serving snapshot, which also keeps
+  // the superseded versions it loads (Find) until the request lets go.
+  std::shared_ptr<const RuleLibrary> Current() const;
   uint64_t generation() const { return generation_.load(); }
 
   // Publishes every rule file under `folder` as the whole rule set (the
@@ -56,13 +68,31 @@ class DiseaseRegistry {
   // reason, when there is none.
   bool Rollback(std::string& error);
 
+  // Unloads the superseded versions not used for the idle period before
+  // `now` (requests holding one keep it until they finish). The server calls
+  // it periodically. Returns how many were unloaded.
+  size_t UnloadIdle(std::chrono::steady_clock::time_point now) { return store_.UnloadIdle(now); }
+
+  // How long a superseded version stays loaded after its last use.
+  std::chrono::steady_clock::duration idle_period() const { return store_.options().idle_period; }
+
+  // The version store behind the stubs (for tests and statistics).
+  const VersionStore& store() const { return store_; }
+
  private:
   // Compiles and tests `paths`; the versions on success, else problems.
   bool Build(const std::vector<std::string>& paths,
              std::vector<std::shared_ptr<const DiseaseVersion>>& out, PublishReport& report);
-  void Swap(std::shared_ptr<const RuleLibrary> next, PublishReport& report);
+  void Swap(const RuleLibrary& next, PublishReport& report);
+  // `next` as it serves: the newest version of each key compiled (reused
+  // from `serving` when it holds the same version), every older one a stub.
+  std::shared_ptr<const RuleLibrary> Settle(const RuleLibrary& next, const RuleLibrary& serving);
+  // `previous` as history keeps it, once `next` serves: stubs only.
+  std::shared_ptr<const RuleLibrary> ForHistory(const RuleLibrary& previous,
+                                                const RuleLibrary& next);
 
   Engine engine_;
+  VersionStore store_;
   std::atomic<std::shared_ptr<const RuleLibrary>> current_{std::make_shared<RuleLibrary>()};
   std::atomic<uint64_t> generation_{0};
   std::mutex publish_mutex_;                                 // one publish at a time

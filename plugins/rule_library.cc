@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <filesystem>
 #include <iostream>
+#include <mutex>
 
 #include "dsl/pass.h"
 #include "engine/lower_to_ir.h"
+#include "plugins/version_store.h"
 
 namespace kijun::plugins {
 
@@ -29,8 +31,23 @@ std::vector<std::string> FindRuleFiles(const std::vector<std::string>& paths) {
   return files;
 }
 
+namespace {
+
+// Held around every use of the front end. The ANTLR 4.9 C++ runtime (Debian's)
+// shares its prediction cache between parsers without locking all of it
+// (antlr/antlr4#3332, fixed in 4.10), and a registry now parses on several
+// threads: a publish, a bundle's manifest check and versions loaded on
+// demand by requests.
+std::mutex& FrontEndMutex() {
+  static std::mutex mutex;
+  return mutex;
+}
+
+}  // namespace
+
 CompiledRuleFile CompileRuleFile(const std::string& path, dsl::SourceManager& sources,
                                  dsl::Diagnostics& diagnostics) {
+  std::lock_guard<std::mutex> lock(FrontEndMutex());
   CompiledRuleFile out;
   out.path = path;
   out.program = dsl::LoadProgram(path, sources, diagnostics);
@@ -93,51 +110,91 @@ void RuleLibrary::Load(const std::string& folder, dsl::SourceManager& sources,
   }
 }
 
+RuleLibrary::RuleLibrary(Versions versions)
+    : versions_(std::make_shared<const Versions>(std::move(versions))) {}
+
 void RuleLibrary::Add(std::shared_ptr<const DiseaseVersion> version) {
+  // Copy on write: other libraries (snapshots, requests' views) share the list.
+  auto next = std::make_shared<Versions>(*versions_);
   const engine::ir::RuleSet& added = version->rules;
-  for (auto& v : versions_) {
+  bool replaced = false;
+  for (auto& v : *next) {
     if (v->rules.DiseaseKey() == added.DiseaseKey() && v->rules.effective == added.effective) {
       v = std::move(version);
-      judges_.clear();
-      return;
+      replaced = true;
+      break;
     }
   }
-  versions_.push_back(std::move(version));
+  if (!replaced) next->push_back(std::move(version));
+  versions_ = std::move(next);
   judges_.clear();
 }
 
-const engine::ir::RuleSet* RuleLibrary::Find(const std::string& disease,
-                                             std::optional<int64_t> date) const {
-  const engine::ir::RuleSet* best = nullptr;
-  for (const auto& v : versions_) {
+const DiseaseVersion* RuleLibrary::InForce(const std::string& disease,
+                                           std::optional<int64_t> date) const {
+  const DiseaseVersion* best = nullptr;
+  for (const auto& v : *versions_) {
     const engine::ir::RuleSet& r = v->rules;
     if (r.DiseaseKey() != disease) continue;
     int64_t effective = r.effective.value_or(INT64_MIN);
     if (date && effective > *date) continue;
-    if (best == nullptr || effective > best->effective.value_or(INT64_MIN)) best = &r;
+    if (best == nullptr || effective > best->rules.effective.value_or(INT64_MIN)) best = v.get();
   }
   return best;
 }
 
+std::shared_ptr<const DiseaseVersion> RuleLibrary::Acquire(const std::string& disease,
+                                                           std::optional<int64_t> date,
+                                                           std::string& error) const {
+  const DiseaseVersion* entry = InForce(disease, date);
+  if (entry == nullptr) return nullptr;
+  if (entry->is_stub()) return entry->stored->Acquire(error);
+  for (const auto& v : *versions_) {
+    if (v.get() == entry) return v;
+  }
+  return nullptr;  // not reached: the entry is one of versions_
+}
+
+const engine::ir::RuleSet* RuleLibrary::Find(const std::string& disease,
+                                             std::optional<int64_t> date) const {
+  const DiseaseVersion* entry = InForce(disease, date);
+  if (entry == nullptr) return nullptr;
+  if (!entry->is_stub()) return &entry->rules;
+  std::string error;
+  std::shared_ptr<const DiseaseVersion> version = entry->stored->Acquire(error);
+  if (version == nullptr) throw VersionLoadError(error);
+  std::lock_guard<std::mutex> lock(loaded_mutex_);
+  if (std::find(loaded_.begin(), loaded_.end(), version) == loaded_.end()) {
+    loaded_.push_back(version);
+  }
+  return &version->rules;
+}
+
 engine::CompiledRules* RuleLibrary::Compiled(const engine::ir::RuleSet* rules) {
-  if (judges_.size() != versions_.size()) {
-    judges_.clear();
-    for (const auto& v : versions_) {
-      judges_.push_back(v->native ? std::make_unique<engine::jit::NativeJudge>(v->rules, *v->native)
-                                  : nullptr);
+  auto [it, made] = judges_.try_emplace(rules);
+  if (made) {
+    if (const engine::jit::NativeRuleSet* native = Native(rules)) {
+      it->second = std::make_unique<engine::jit::NativeJudge>(*rules, *native);
     }
   }
-  for (size_t i = 0; i < versions_.size(); ++i) {
-    if (&versions_[i]->rules == rules) return judges_[i].get();
+  return it->second.get();
+}
+
+const engine::jit::NativeRuleSet* RuleLibrary::Native(const engine::ir::RuleSet* rules) const {
+  for (const auto& v : *versions_) {
+    if (&v->rules == rules) return v->native.get();
+  }
+  std::lock_guard<std::mutex> lock(loaded_mutex_);
+  for (const auto& v : loaded_) {
+    if (&v->rules == rules) return v->native.get();
   }
   return nullptr;
 }
 
-const engine::jit::NativeRuleSet* RuleLibrary::Native(const engine::ir::RuleSet* rules) const {
-  for (const auto& v : versions_) {
-    if (&v->rules == rules) return v->native.get();
-  }
-  return nullptr;
+bool DiseaseVersion::loaded() const { return stored == nullptr || stored->loaded(); }
+
+bool DiseaseVersion::has_native_code() const {
+  return stored != nullptr ? stored->native() : native != nullptr;
 }
 
 }  // namespace kijun::plugins

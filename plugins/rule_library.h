@@ -1,7 +1,10 @@
 #pragma once
 
+#include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -45,21 +48,59 @@ void StartJit();
 // "jit cache: N hits, N misses, N rejected" for --jit-stats.
 std::string JitCacheStats();
 
-// One compiled disease version: its rules, their native code (null when
-// they run on the interpreter) and the file it came from. Immutable once
-// built, shared by every rule library (snapshot) that contains it; its JIT
-// code is released when the last one lets go.
+struct VersionSource;
+class StoredVersion;
+
+// One disease version: its rules, their native code (null when they run on
+// the interpreter) and the file it came from. Immutable once built, shared
+// by every rule library (snapshot) that contains it; its JIT code is
+// released when the last one lets go.
+//
+// In a registry's snapshot a version may instead be a stub
+// (plugins/version_store.h): a superseded version, kept by its source, whose
+// `rules` hold only the header (key, names, revision, effective date, content
+// hash; no items, calculations or classifications, so nothing to judge
+// with) and whose compiled form is loaded on demand by RuleLibrary::Find.
 struct DiseaseVersion {
   engine::ir::RuleSet rules;
   std::unique_ptr<engine::jit::NativeRuleSet> native;
   std::string path;
+  // The text it was compiled from, when a registry published it.
+  std::shared_ptr<const VersionSource> source;
+  // Set on a stub only: where its compiled form is loaded from.
+  std::shared_ptr<StoredVersion> stored;
+
+  bool is_stub() const { return stored != nullptr; }
+  // Whether it is compiled in memory now: always for a compiled version; for
+  // a stub, while its stored version is loaded.
+  bool loaded() const;
+  // Whether its rules run as native code (JIT) when compiled, loaded or not.
+  bool has_native_code() const;
+};
+
+// A superseded version in force on a form's date that cannot be loaded
+// again (plugins/version_store.h). Only that form fails; what() is
+// bilingual and names the version.
+class VersionLoadError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
 };
 
 // The diseases of a rules folder, by key and effective date.
+//
+// A library is also what a registry hands each request
+// (DiseaseRegistry::Current()): a copy sharing the snapshot's versions that
+// additionally holds the stubs' versions it loaded for the request, so they
+// stay alive until the request lets go of the library, whatever the idle
+// sweep does meanwhile.
 class RuleLibrary {
  public:
+  using Versions = std::vector<std::shared_ptr<const DiseaseVersion>>;
+
   RuleLibrary() = default;
-  // A copy shares the versions (a new snapshot to add to).
+  explicit RuleLibrary(Versions versions);
+  // A copy shares the versions (a new snapshot to add to, or a request's
+  // view of one); not the versions the other loaded.
   RuleLibrary(const RuleLibrary& other) : versions_(other.versions_) {}
   RuleLibrary& operator=(const RuleLibrary&) = delete;
 
@@ -78,21 +119,39 @@ class RuleLibrary {
 
   // The version of `disease` ("指定難病/6") in force on `date` (days since
   // 1970-01-01): the latest effective-from not after it. Without a date, the
-  // latest version. Null when there is none.
+  // latest version. Null when there is none. A stub is loaded first (see
+  // Acquire) and kept by this library; throws VersionLoadError when it
+  // cannot be. Thread-safe.
   const engine::ir::RuleSet* Find(const std::string& disease, std::optional<int64_t> date) const;
 
-  // The JIT's code for `rules`, or null (it then runs on the interpreter).
-  // Thread-safe: each thread makes its own engine::jit::NativeJudge from it.
+  // The same version, compiled, held by the returned pointer rather than by
+  // this library. Null when there is none, or — with `error` set — when it
+  // is a stub that cannot be loaded. Thread-safe.
+  std::shared_ptr<const DiseaseVersion> Acquire(const std::string& disease,
+                                                std::optional<int64_t> date,
+                                                std::string& error) const;
+
+  // The JIT's code for `rules` (a version Find returned), or null (it then
+  // runs on the interpreter). Thread-safe: each thread makes its own
+  // engine::jit::NativeJudge from it.
   const engine::jit::NativeRuleSet* Native(const engine::ir::RuleSet* rules) const;
 
-  // Every disease version loaded, in file order.
-  const std::vector<std::shared_ptr<const DiseaseVersion>>& versions() const { return versions_; }
+  // Every disease version, in file order: stubs included (look-ups by date
+  // and listings only; judge with what Find returns).
+  const Versions& versions() const { return *versions_; }
 
-  size_t size() const { return versions_.size(); }
+  size_t size() const { return versions_->size(); }
 
  private:
-  std::vector<std::shared_ptr<const DiseaseVersion>> versions_;
-  std::vector<std::unique_ptr<engine::jit::NativeJudge>> judges_;  // Compiled(), made lazily
+  // The entry in force on `date`, or null.
+  const DiseaseVersion* InForce(const std::string& disease, std::optional<int64_t> date) const;
+
+  std::shared_ptr<const Versions> versions_ = std::make_shared<const Versions>();
+  // Versions loaded from stubs for the holder of this library.
+  mutable std::mutex loaded_mutex_;
+  mutable Versions loaded_;
+  // Compiled(), made lazily.
+  std::map<const engine::ir::RuleSet*, std::unique_ptr<engine::jit::NativeJudge>> judges_;
 };
 
 }  // namespace kijun::plugins

@@ -21,6 +21,7 @@
 #include "server/key_folder.h"
 #include "server/legacy_sealing.h"
 #include "server/misuse_monitor.h"
+#include "server/periodic_task.h"
 #include "server/physician_signature.h"
 #include "server/request_log.h"
 #include "server/router.h"
@@ -175,6 +176,14 @@ int main(int argc, char** argv) {
         std::cerr << "kijun-server: not watching " << config.rules << ": " << watch_error << '\n';
       }
     }
+    // Superseded disease versions loaded for forms of their period are
+    // unloaded (their JIT code released) once idle.
+    server::PeriodicTask unload_idle_versions(
+        "unloading idle disease versions", std::chrono::minutes(1), std::chrono::minutes(1), [&] {
+          if (size_t n = registry.UnloadIdle(std::chrono::steady_clock::now()); n > 0) {
+            std::cout << "kijun-server: unloaded " << n << " idle disease version(s)" << std::endl;
+          }
+        });
     router.Add("GET", "/health", [&](server::ApiRequest&) {
       return server::ApiResponse{
           200, {{"status", "ok"}, {"diseases", registry.Current()->size()}}, "", ""};

@@ -21,7 +21,9 @@ nlohmann::ordered_json VersionsJson(const plugins::DiseaseRegistry& registry) {
     j["effective"] =
         v->rules.effective ? nlohmann::ordered_json(dsl::FormatDate(*v->rules.effective)) : nullptr;
     j["content_hash"] = v->rules.content_hash;
-    j["native"] = v->native != nullptr;
+    j["native"] = v->has_native_code();
+    // Superseded versions are compiled on demand and unloaded when idle.
+    j["loaded"] = v->loaded();
     list.push_back(j);
   }
   return {{"generation", registry.generation()}, {"versions", list}};
