@@ -112,14 +112,7 @@ std::string NowUtc() {
   return text;
 }
 
-std::string Today() {
-  std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char text[16];
-  std::strftime(text, sizeof text, "%Y-%m-%d", &tm);
-  return text;
-}
+std::string Today() { return NowUtc().substr(0, 10); }
 
 // Refuses item names the disease's form does not have.
 void RequireKnownItems(const engine::ir::RuleSet& rules, const json& items) {

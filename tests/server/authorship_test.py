@@ -14,15 +14,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from registry_harness import Registry, main_paths  # noqa: E402
+from registry_harness import Registry, check, finish, main_paths  # noqa: E402
 
-FAILURES = []
-
-
-def check(condition, what):
-    print(("ok   " if condition else "FAIL ") + what, flush=True)
-    if not condition:
-        FAILURES.append(what)
 
 
 PATIENT = {"name": "署名 一子", "kana": "しょめい かずこ", "birth_date": "1972-03-04",
@@ -238,11 +231,7 @@ def main():
         raise
     finally:
         reg.stop()
-    if FAILURES:
-        print(f"\n{len(FAILURES)} failed:\n  " + "\n  ".join(FAILURES))
-        return 1
-    print("\nall authorship tests passed")
-    return 0
+    return finish("authorship tests")
 
 
 if __name__ == "__main__":

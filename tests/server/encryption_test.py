@@ -17,15 +17,8 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from registry_harness import Registry, main_paths  # noqa: E402
+from registry_harness import Registry, check, finish, main_paths  # noqa: E402
 
-FAILURES = []
-
-
-def check(condition, what):
-    print(("ok   " if condition else "FAIL ") + what, flush=True)
-    if not condition:
-        FAILURES.append(what)
 
 
 PATIENT = {"name": "暗号 花子", "kana": "あんごう はなこ", "birth_date": "1961-07-23",
@@ -304,11 +297,7 @@ def main():
         raise
     finally:
         reg.stop()
-    if FAILURES:
-        print(f"\n{len(FAILURES)} failed:\n  " + "\n  ".join(FAILURES))
-        return 1
-    print("\nall encryption-at-rest tests passed")
-    return 0
+    return finish("encryption-at-rest tests")
 
 
 if __name__ == "__main__":

@@ -210,3 +210,24 @@ def main_paths():
     repo = os.path.abspath(os.path.join(here, "..", ".."))
     build = sys.argv[1] if len(sys.argv) > 1 else os.path.join(repo, "build")
     return repo, build
+
+
+# ------------------------------------------------------------ checks
+
+FAILURES = []
+
+
+def check(condition, what):
+    """Prints one check's result; a failed one is remembered for finish()."""
+    print(("ok   " if condition else "FAIL ") + what, flush=True)
+    if not condition:
+        FAILURES.append(what)
+
+
+def finish(what):
+    """The exit code: 1 and the list of failed checks, or 0."""
+    if FAILURES:
+        print(f"\n{len(FAILURES)} failed:\n  " + "\n  ".join(FAILURES))
+        return 1
+    print(f"\nall {what} passed")
+    return 0

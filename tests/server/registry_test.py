@@ -17,15 +17,8 @@ import time
 import warnings
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from registry_harness import Registry, main_paths  # noqa: E402
+from registry_harness import Registry, check, finish, main_paths  # noqa: E402
 
-FAILURES = []
-
-
-def check(condition, what):
-    print(("ok   " if condition else "FAIL ") + what, flush=True)
-    if not condition:
-        FAILURES.append(what)
 
 
 FORM_ITEMS = {
@@ -571,11 +564,7 @@ def main():
         raise
     finally:
         reg.stop()
-    if FAILURES:
-        print(f"\n{len(FAILURES)} failed:\n  " + "\n  ".join(FAILURES))
-        return 1
-    print("\nall registry integration checks passed")
-    return 0
+    return finish("registry integration checks")
 
 
 if __name__ == "__main__":

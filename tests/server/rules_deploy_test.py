@@ -13,20 +13,14 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from registry_harness import Registry, main_paths  # noqa: E402
+from registry_harness import Registry, check, finish, main_paths  # noqa: E402
 
-FAILURES = []
 OPERATOR = "ops.ito"
 FORM = {"disease": "指定難病/6", "variant": "新規", "date": "2024-06-01",
         "items": {"発症年月": "2019-04", "診断年月日": "2024-05-20", "A-1": "該当",
                   "B-1": "該当", "C-2": "なし", "治療効果": "改善あり",
                   "Hoehn_Yahr": 3, "生活機能障害度": 2}}
 
-
-def check(condition, what):
-    print(("ok   " if condition else "FAIL ") + what, flush=True)
-    if not condition:
-        FAILURES.append(what)
 
 
 class Operator:
@@ -165,11 +159,7 @@ def main():
         raise
     finally:
         reg.stop()
-    if FAILURES:
-        print(f"\n{len(FAILURES)} failed:\n  " + "\n  ".join(FAILURES))
-        return 1
-    print("\nall rule deployment checks passed")
-    return 0
+    return finish("rule deployment checks")
 
 
 if __name__ == "__main__":
