@@ -163,6 +163,7 @@ TEST_F(Registry, JudgingGoesOnWhileVersionsArePublishedAndRolledBack) {
   std::atomic<bool> stop{false};
   std::atomic<long> judged{0}, failed{0}, inconsistent{0};
   std::vector<std::thread> judges;
+  judges.reserve(3);
   for (int t = 0; t < 3; ++t) {
     judges.emplace_back([&] {
       while (!stop) {
