@@ -21,7 +21,17 @@ void CheckService::Register(Router& router) const {
 RulesInUse CheckService::Find(const std::string& disease, std::optional<int64_t> date) const {
   RulesInUse in_use;
   in_use.library = registry_.Current();
-  in_use.rules = in_use.library->Find(disease, date);
+  try {
+    in_use.rules = in_use.library->Find(disease, date);
+  } catch (const plugins::VersionLoadError& e) {
+    // A superseded version that cannot be compiled again: only the forms of
+    // its period are refused, saying which version.
+    std::string message = e.what();
+    size_t split = message.find(" / ");
+    throw ApiError(503, "rules_unavailable",
+                   split == std::string::npos ? message : message.substr(0, split),
+                   split == std::string::npos ? message : message.substr(split + 3), "/date");
+  }
   if (in_use.rules == nullptr) {
     throw ApiError(404, "unknown_disease",
                    "疾病「" + disease + "」の規則がありません (その日付に有効な版がありません)",
