@@ -35,6 +35,15 @@ class CompiledRules {
                      std::vector<RaisedError>& errors) = 0;
   virtual void ClassificationDone(int classification, const ClassificationResult& result) = 0;
   virtual bool Check(int index, Truth& out, std::vector<RaisedError>& errors) = 0;
+  // Clause `clause` of level `level`'s condition, as the explanation lists
+  // it (its result only; its errors came with Level). False: evaluate it.
+  virtual bool Clause(int /*classification*/, int /*level*/, int /*clause*/, Truth& /*out*/) {
+    return false;
+  }
+  // Item `slot`'s asked-when rule. False: evaluate it.
+  virtual bool AskedWhen(int /*slot*/, Truth& /*out*/, std::vector<RaisedError>& /*errors*/) {
+    return false;
+  }
 };
 
 }  // namespace kijun::engine

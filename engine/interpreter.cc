@@ -83,7 +83,12 @@ class Evaluator {
       Truth asked = section_asked ? Truth::kTrue : Truth::kFalse;
       if (asked == Truth::kTrue && item.asked_when) {
         owner_ = &item.name;
-        asked = Eval(*item.asked_when).truth;
+        raised_.clear();
+        if (compiled_ != nullptr && compiled_->AskedWhen(int(i), asked, raised_)) {
+          ReportRaised();
+        } else {
+          asked = Eval(*item.asked_when).truth;
+        }
       }
       AnswerState state = (*states_)[i];
       bool answered = state != AnswerState::kMissing;
@@ -127,7 +132,7 @@ class Evaluator {
           trace.result = Eval(*level.condition).truth;
         }
         trace.condition = level.condition->text;
-        trace.clauses = Clauses(*level.condition);
+        trace.clauses = Clauses(*level.condition, index, int(l));
       } else {
         trace.result = Truth::kTrue;
         trace.otherwise = true;
@@ -216,7 +221,7 @@ class Evaluator {
     for (const auto& a : n.args) CollectCalcs(a, out);
   }
 
-  std::vector<ClauseTrace> Clauses(const ir::Node& condition) {
+  std::vector<ClauseTrace> Clauses(const ir::Node& condition, int classification, int level) {
     std::vector<const ir::Node*> parts;
     if (condition.op == ir::Op::kAnd || condition.op == ir::Op::kOr) {
       CollectClauses(condition, condition.op, parts);
@@ -227,7 +232,10 @@ class Evaluator {
     for (const ir::Node* part : parts) {
       ClauseTrace clause;
       clause.text = part->text;
-      clause.result = Eval(*part).truth;
+      if (compiled_ == nullptr ||
+          !compiled_->Clause(classification, level, int(clauses.size()), clause.result)) {
+        clause.result = Eval(*part).truth;
+      }
       for (int slot : part->reads) {
         const ir::Item& item = rules_.items[slot];
         clause.values.emplace_back(item.name,

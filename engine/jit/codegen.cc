@@ -8,6 +8,7 @@
 #include <map>
 
 #include "engine/interval_math.h"
+#include "engine/jit/verdict_layout.h"
 #include "plugins/kijun_plugin.h"
 
 namespace kijun::engine::jit {
@@ -35,7 +36,7 @@ enum Field : unsigned {
   kGroupEntries,
   kFormDate,
   kFormDateKnown,
-  kPadding,
+  kCurrentRoot,
   kErrors,
 };
 
@@ -84,6 +85,24 @@ bool Compilable(const ir::RuleSet& rules, const ir::Node& n) {
   return true;
 }
 
+bool FullyCompilable(const ir::RuleSet& rules) {
+  for (const auto& c : rules.calcs) {
+    if (!Compilable(rules, c.expr)) return false;
+  }
+  for (const auto& c : rules.classifications) {
+    for (const auto& l : c.levels) {
+      if (l.condition && !Compilable(rules, *l.condition)) return false;
+    }
+  }
+  for (const auto& c : rules.checks) {
+    if (!Compilable(rules, c.condition)) return false;
+  }
+  for (const auto& item : rules.items) {
+    if (item.group < 0 && item.asked_when && !Compilable(rules, *item.asked_when)) return false;
+  }
+  return true;
+}
+
 namespace {
 
 class Generator {
@@ -98,7 +117,7 @@ class Generator {
     std::vector<llvm::Type*> fields(kGroupEntries + 1, ptr_);
     fields.push_back(f64_);  // form_date
     fields.push_back(i32_);  // form_date_known
-    fields.push_back(i32_);  // padding
+    fields.push_back(i32_);  // current_root
     fields.push_back(ptr_);  // errors
     frame_ty_ = llvm::StructType::create(c_, fields, "NativeFrame");
     value_ty_ = llvm::StructType::create(c_, {f64_, f64_, i8_}, "NativeValue");
@@ -145,7 +164,120 @@ class Generator {
     b_.CreateRetVoid();
   }
 
+  // Emits `void name(NativeFrame*, uint8_t* verdict)`: the whole judgment
+  // in the interpreter's order (calculations, classifications, asked-when
+  // rules, checks), each rule once, storing what it decides (see
+  // NativeJudgeFunction and VerdictLayout).
+  void Judge(const std::string& name, const VerdictLayout& layout) {
+    auto* type = llvm::FunctionType::get(b_.getVoidTy(), {ptr_, ptr_}, false);
+    fn_ = llvm::Function::Create(type, llvm::Function::ExternalLinkage, name, m_);
+    frame_ = fn_->getArg(0);
+    verdict_ = fn_->getArg(1);
+    entry_ = llvm::BasicBlock::Create(c_, "entry", fn_);
+    b_.SetInsertPoint(entry_);
+    loop_vars_.clear();
+    scratch_ = b_.CreateAlloca(value_ty_, nullptr, "scratch");
+    for (size_t slot = 0; slot < rules_.calcs.size(); ++slot) {
+      const ir::Calc& calc = rules_.calcs[slot];
+      SetRoot(int(slot));
+      V v = Gen(calc.expr);
+      auto index = int64_t(slot);
+      if (calc.kind == ValueKind::kTruth) {
+        StoreAt(i8_, kCalcTruth, index, v.t);
+        continue;
+      }
+      if (calc.kind == ValueKind::kNumber && calc.places >= 0) {
+        auto* places = b_.getInt32(uint32_t(calc.places));
+        v = {b_.CreateCall(rt_round_, {v.lo, places}), b_.CreateCall(rt_round_, {v.hi, places}),
+             nullptr};
+      }
+      StoreAt(f64_, kCalcLo, index, v.lo);
+      StoreAt(f64_, kCalcHi, index, v.hi);
+    }
+    for (size_t k = 0; k < rules_.classifications.size(); ++k) Decide(int(k), layout);
+    for (size_t slot = 0; slot < rules_.items.size(); ++slot) {
+      int at = layout.asked[slot];
+      if (at < 0) continue;
+      SetRoot(layout.asked_root[slot]);
+      Verdict(at, Gen(*rules_.items[slot].asked_when).t);
+    }
+    for (size_t i = 0; i < rules_.checks.size(); ++i) {
+      SetRoot(layout.check_root[i]);
+      Verdict(layout.check[i], Gen(rules_.checks[i].condition).t);
+    }
+    b_.CreateRetVoid();
+  }
+
  private:
+  void SetRoot(int root) {
+    b_.CreateStore(b_.getInt32(uint32_t(root)),
+                   b_.CreateStructGEP(frame_ty_, frame_, kCurrentRoot));
+  }
+  void StoreAt(llvm::Type* type, enum Field f, int64_t index, llvm::Value* v) {
+    b_.CreateStore(v, b_.CreateInBoundsGEP(type, Field(f), b_.getInt64(uint64_t(index))));
+  }
+  void Verdict(int offset, llvm::Value* truth) {
+    b_.CreateStore(truth, b_.CreateInBoundsGEP(i8_, verdict_, b_.getInt64(uint64_t(offset))));
+  }
+
+  // Classification `k`: each level's condition clause by clause (every
+  // clause evaluated, for the explanation; and/or are associative in
+  // Kleene logic, so folding the clauses gives the condition's value), then
+  // the decision exactly as the interpreter's Decide makes it.
+  void Decide(int k, const VerdictLayout& layout) {
+    const ir::Classification& c = rules_.classifications[size_t(k)];
+    llvm::Value* done = b_.getFalse();
+    llvm::Value* open = b_.getFalse();
+    llvm::Value* level = b_.getInt32(uint32_t(-1));
+    llvm::Value* candidates = b_.getInt64(0);
+    uint64_t qualifying = 0;
+    for (size_t l = 0; l < c.levels.size(); ++l) {
+      if (c.qualifying[l]) qualifying |= uint64_t{1} << l;
+      llvm::Value* t = Truth(1);
+      if (c.levels[l].condition) {
+        const ir::Node& condition = *c.levels[l].condition;
+        SetRoot(layout.level_root[size_t(k)][l]);
+        auto clauses = ConditionClauses(condition);
+        bool is_and = condition.op == Op::kAnd;
+        bool folded = clauses.size() > 1;
+        t = folded ? Truth(is_and ? 1 : 0) : nullptr;
+        int at = layout.clause_start[size_t(k)][l];
+        for (size_t i = 0; i < clauses.size(); ++i) {
+          llvm::Value* ct = Gen(*clauses[i]).t;
+          Verdict(at + int(i), ct);
+          t = !folded ? ct : is_and ? TruthAnd(t, ct) : TruthOr(t, ct);
+        }
+        Verdict(layout.level[size_t(k)][l], t);
+      }
+      // The first level that holds while every earlier one fails is the
+      // answer; an unknown earlier level leaves it open between them.
+      llvm::Value* active = b_.CreateNot(done);
+      llvm::Value* possible = b_.CreateAnd(active, b_.CreateICmpNE(t, Truth(0)));
+      llvm::Value* holds = b_.CreateAnd(active, b_.CreateICmpEQ(t, Truth(1)));
+      candidates = b_.CreateSelect(possible, b_.CreateOr(candidates, b_.getInt64(uint64_t{1} << l)),
+                                   candidates);
+      level =
+          b_.CreateSelect(b_.CreateAnd(holds, b_.CreateNot(open)), b_.getInt32(uint32_t(l)), level);
+      open = b_.CreateOr(open, b_.CreateAnd(possible, b_.CreateNot(holds)));
+      done = b_.CreateOr(done, holds);
+    }
+    llvm::Value* decided = b_.CreateICmpSGE(level, b_.getInt32(0));
+    llvm::Value* mask = b_.getInt64(qualifying);
+    llvm::Value* bit = b_.CreateShl(
+        b_.getInt64(1), b_.CreateZExt(b_.CreateSelect(decided, level, b_.getInt32(0)), i64_));
+    llvm::Value* decided_qualifies = b_.CreateSelect(
+        b_.CreateICmpNE(b_.CreateAnd(bit, mask), b_.getInt64(0)), Truth(1), Truth(0));
+    llvm::Value* none = b_.CreateICmpEQ(candidates, b_.getInt64(0));
+    llvm::Value* any = b_.CreateICmpNE(b_.CreateAnd(candidates, mask), b_.getInt64(0));
+    llvm::Value* all =
+        b_.CreateICmpEQ(b_.CreateAnd(candidates, b_.CreateNot(mask)), b_.getInt64(0));
+    llvm::Value* open_qualifies = b_.CreateSelect(
+        none, Truth(0), b_.CreateSelect(all, Truth(1), b_.CreateSelect(any, Truth(2), Truth(0))));
+    StoreAt(i32_, kClassLevel, k, level);
+    StoreAt(i64_, kClassCandidates, k, b_.CreateSelect(decided, b_.getInt64(0), candidates));
+    StoreAt(i8_, kClassQualifies, k, b_.CreateSelect(decided, decided_qualifies, open_qualifies));
+  }
+
   // A value under construction: numbers use lo/hi, truths use t.
   struct V {
     llvm::Value* lo = nullptr;
@@ -812,6 +944,7 @@ class Generator {
   llvm::Value* frame_ = nullptr;
   llvm::BasicBlock* entry_ = nullptr;
   llvm::Value* scratch_ = nullptr;
+  llvm::Value* verdict_ = nullptr;
   std::vector<llvm::Value*> loop_vars_;
 };
 
@@ -823,6 +956,12 @@ std::unique_ptr<llvm::Module> GenerateModule(const ir::RuleSet& rules, llvm::LLV
   auto module = std::make_unique<llvm::Module>(prefix, context);
   Generator generator(rules, context, *module);
   roots.clear();
+  if (FullyCompilable(rules)) {
+    std::string symbol = prefix + "_judge";
+    generator.Judge(symbol, VerdictLayout::Of(rules));
+    roots.push_back({RootKind::kJudge, -1, -1, symbol});
+    return module;
+  }
   auto add = [&](RootKind kind, int index, int level, const ir::Node& node) {
     if (!Compilable(rules, node)) return;
     std::string symbol = prefix + "_" + std::to_string(roots.size());

@@ -12,7 +12,7 @@
 namespace kijun::engine::jit {
 
 // Which rule a compiled function computes.
-enum class RootKind { kCalc, kLevel, kCheck };
+enum class RootKind { kCalc, kLevel, kCheck, kJudge };
 
 struct CompiledRoot {
   RootKind kind = RootKind::kCalc;
@@ -21,7 +21,10 @@ struct CompiledRoot {
   std::string symbol;
 };
 
-// Generates one LLVM function per calculation, level condition and check of
+// When every rule of `rules` can be compiled (FullyCompilable), generates
+// one fused judge, `void f(NativeFrame*, uint8_t* verdict)` (a kJudge root;
+// see NativeJudgeFunction). Otherwise generates one LLVM function per
+// calculation, level condition and check of
 // `rules`, each `void f(const NativeFrame*, NativeValue*)`, following the
 // interpreter's semantics exactly (same operations in the same order, the
 // interval arithmetic shared through the runtime helpers). A rule that uses
@@ -33,5 +36,9 @@ std::unique_ptr<llvm::Module> GenerateModule(const ir::RuleSet& rules, llvm::LLV
 
 // Whether the node (and everything under it) can be compiled.
 bool Compilable(const ir::RuleSet& rules, const ir::Node& node);
+
+// Whether every calculation, level condition, check and asked-when rule of
+// `rules` can be compiled, so one fused judge can run the whole judgment.
+bool FullyCompilable(const ir::RuleSet& rules);
 
 }  // namespace kijun::engine::jit

@@ -25,7 +25,11 @@ class FrameStorage {
   void SetClassification(int slot, const ClassificationResult& result);
 
   const NativeFrame& frame() const { return frame_; }
+  // For the fused judge, which stores calculations and decisions through
+  // the frame's pointers (into this storage).
+  NativeFrame& mutable_frame() { return frame_; }
   std::vector<NativeError>& errors() { return errors_; }
+  const std::vector<NativeError>& errors() const { return errors_; }
 
  private:
   void Point();

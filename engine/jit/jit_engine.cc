@@ -109,7 +109,7 @@ struct JitEngine::Impl {
 };
 
 // Changes whenever the generated code for the same IR could change.
-constexpr const char* kCodegenVersion = "kijun-codegen-1";
+constexpr const char* kCodegenVersion = "kijun-codegen-2";
 
 JitEngine::JitEngine() : impl_(std::make_unique<Impl>()) {}
 JitEngine::~JitEngine() = default;
@@ -229,6 +229,12 @@ std::unique_ptr<NativeRuleSet> JitEngine::Compile(const ir::RuleSet& rules, std:
       error = ErrorText(address.takeError());
       return nullptr;
     }
+    if (root.kind == RootKind::kJudge) {
+      native->judge_ = address->toPtr<NativeJudgeFunction>();
+      native->layout_ = VerdictLayout::Of(rules);
+      native->compiled_ = native->total_;
+      continue;
+    }
     auto fn = address->toPtr<NativeFunction>();
     switch (root.kind) {
       case RootKind::kCalc:
@@ -239,6 +245,8 @@ std::unique_ptr<NativeRuleSet> JitEngine::Compile(const ir::RuleSet& rules, std:
         break;
       case RootKind::kCheck:
         native->checks_[size_t(root.index)] = fn;
+        break;
+      case RootKind::kJudge:
         break;
     }
     ++native->compiled_;

@@ -7,6 +7,7 @@
 
 #include "engine/ir.h"
 #include "engine/jit/native_frame.h"
+#include "engine/jit/verdict_layout.h"
 
 namespace kijun::engine::jit {
 
@@ -26,6 +27,11 @@ class NativeRuleSet {
     return levels_[size_t(classification)][size_t(level)];
   }
   NativeFunction Check(int index) const { return checks_[size_t(index)]; }
+  // The fused judge of the whole rule set (null when some rule runs on the
+  // interpreter; then the functions above are used one by one), and where
+  // it writes its verdict.
+  NativeJudgeFunction Judge() const { return judge_; }
+  const VerdictLayout& layout() const { return layout_; }
   // How many rules were compiled, of how many.
   int compiled() const { return compiled_; }
   int total() const { return total_; }
@@ -38,6 +44,8 @@ class NativeRuleSet {
   std::vector<NativeFunction> calcs_;
   std::vector<std::vector<NativeFunction>> levels_;
   std::vector<NativeFunction> checks_;
+  NativeJudgeFunction judge_ = nullptr;
+  VerdictLayout layout_;
   int compiled_ = 0;
   int total_ = 0;
 };

@@ -16,6 +16,7 @@ namespace kijun::engine::jit {
 // (C++) make these, so the struct is not part of the generated code's layout.
 struct NativeError {
   int32_t code = 0;  // see RuntimeErrorCode
+  int32_t root = 0;  // the rule that raised it (VerdictLayout's numbering)
   double a = 0;
   double b = 0;
   // kExternalFunction: the message, already worded (engine/external_call.h).
@@ -54,7 +55,9 @@ struct NativeFrame {
   // The form's date (days since 1970-01-01); form_date_known is 0 or 1.
   double form_date = 0;
   int32_t form_date_known = 0;
-  int32_t padding = 0;
+  // The rule being evaluated, set by the fused judge before each rule, so
+  // an error raised says which rule it came from.
+  int32_t current_root = 0;
   // Run-time errors, appended by the runtime helpers.
   std::vector<NativeError>* errors = nullptr;
 };
@@ -68,5 +71,12 @@ struct NativeValue {
 
 // A compiled root: a calculation, a condition or a check.
 using NativeFunction = void (*)(const NativeFrame*, NativeValue*);
+
+// A whole rule set's judgment in one call: every calculation (stored in the
+// frame's calc arrays), every classification's decision (in its class
+// arrays) and the truths of every level, clause, check and asked-when rule
+// (in `verdict`, laid out by VerdictLayout). The frame's item fields are
+// only read.
+using NativeJudgeFunction = void (*)(NativeFrame*, uint8_t* verdict);
 
 }  // namespace kijun::engine::jit

@@ -4,6 +4,22 @@ namespace kijun::engine::jit {
 
 void NativeJudge::Begin(const BoundForm& bound, const FormInput& form) {
   storage_.SetItems(rules_, bound, form);
+  fused_ = Decide();
+}
+
+bool NativeJudge::Decide() {
+  NativeJudgeFunction judge = native_.Judge();
+  if (judge == nullptr) return false;
+  verdict_.resize(size_t(native_.layout().size));
+  storage_.errors().clear();
+  judge(&storage_.mutable_frame(), verdict_.data());
+  return true;
+}
+
+void NativeJudge::Raised(int root, std::vector<RaisedError>& errors) const {
+  for (const auto& e : storage_.errors()) {
+    if (e.root == root) errors.push_back({static_cast<RuntimeError>(e.code), e.a, e.b, e.ja, e.en});
+  }
 }
 
 bool NativeJudge::Run(NativeFunction fn, NativeValue& out, std::vector<RaisedError>& errors) {
@@ -18,7 +34,13 @@ bool NativeJudge::Run(NativeFunction fn, NativeValue& out, std::vector<RaisedErr
 
 bool NativeJudge::Calc(int slot, Value& out, std::vector<RaisedError>& errors) {
   NativeValue v;
-  if (!Run(native_.Calc(slot), v, errors)) return false;
+  if (fused_) {
+    const NativeFrame& frame = storage_.frame();
+    v = {frame.calc_lo[slot], frame.calc_hi[slot], frame.calc_truth[slot]};
+    Raised(slot, errors);
+  } else if (!Run(native_.Calc(slot), v, errors)) {
+    return false;
+  }
   if (rules_.calcs[size_t(slot)].kind == ir::ValueKind::kTruth) {
     out = Value::OfTruth(static_cast<Truth>(v.truth));
   } else {
@@ -27,10 +49,18 @@ bool NativeJudge::Calc(int slot, Value& out, std::vector<RaisedError>& errors) {
   return true;
 }
 
-void NativeJudge::CalcDone(int slot, const Value& value) { storage_.SetCalc(slot, value); }
+void NativeJudge::CalcDone(int slot, const Value& value) {
+  if (!fused_) storage_.SetCalc(slot, value);
+}
 
 bool NativeJudge::Level(int classification, int level, Truth& out,
                         std::vector<RaisedError>& errors) {
+  if (fused_) {
+    const VerdictLayout& layout = native_.layout();
+    out = static_cast<Truth>(verdict_[size_t(layout.level[size_t(classification)][size_t(level)])]);
+    Raised(layout.level_root[size_t(classification)][size_t(level)], errors);
+    return true;
+  }
   NativeValue v;
   if (!Run(native_.Level(classification, level), v, errors)) return false;
   out = static_cast<Truth>(v.truth);
@@ -38,13 +68,34 @@ bool NativeJudge::Level(int classification, int level, Truth& out,
 }
 
 void NativeJudge::ClassificationDone(int classification, const ClassificationResult& result) {
-  storage_.SetClassification(classification, result);
+  if (!fused_) storage_.SetClassification(classification, result);
 }
 
 bool NativeJudge::Check(int index, Truth& out, std::vector<RaisedError>& errors) {
+  if (fused_) {
+    const VerdictLayout& layout = native_.layout();
+    out = static_cast<Truth>(verdict_[size_t(layout.check[size_t(index)])]);
+    Raised(layout.check_root[size_t(index)], errors);
+    return true;
+  }
   NativeValue v;
   if (!Run(native_.Check(index), v, errors)) return false;
   out = static_cast<Truth>(v.truth);
+  return true;
+}
+
+bool NativeJudge::Clause(int classification, int level, int clause, Truth& out) {
+  if (!fused_) return false;
+  int start = native_.layout().clause_start[size_t(classification)][size_t(level)];
+  out = static_cast<Truth>(verdict_[size_t(start) + size_t(clause)]);
+  return true;
+}
+
+bool NativeJudge::AskedWhen(int slot, Truth& out, std::vector<RaisedError>& errors) {
+  if (!fused_) return false;
+  const VerdictLayout& layout = native_.layout();
+  out = static_cast<Truth>(verdict_[size_t(layout.asked[size_t(slot)])]);
+  Raised(layout.asked_root[size_t(slot)], errors);
   return true;
 }
 

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <vector>
+
 #include "engine/compiled_rules.h"
 #include "engine/jit/frame_storage.h"
 #include "engine/jit/jit_engine.h"
@@ -7,7 +9,11 @@
 namespace kijun::engine::jit {
 
 // Runs the compiled rules of one rule set for the interpreter's Judge (see
-// CompiledRules). Holds the per-form frame, so one instance per thread.
+// CompiledRules). With a fused judge (NativeRuleSet::Judge), Begin runs the
+// whole judgment natively in one call and the interpreter only words the
+// result (names, labels, messages, the explanation's values) from the
+// verdict; otherwise each compiled rule runs when the interpreter asks for
+// it. Holds the per-form frame, so one instance per thread.
 class NativeJudge : public CompiledRules {
  public:
   NativeJudge(const ir::RuleSet& rules, const NativeRuleSet& native)
@@ -19,13 +25,25 @@ class NativeJudge : public CompiledRules {
   bool Level(int classification, int level, Truth& out, std::vector<RaisedError>& errors) override;
   void ClassificationDone(int classification, const ClassificationResult& result) override;
   bool Check(int index, Truth& out, std::vector<RaisedError>& errors) override;
+  bool Clause(int classification, int level, int clause, Truth& out) override;
+  bool AskedWhen(int slot, Truth& out, std::vector<RaisedError>& errors) override;
+
+  // The fused judge alone on a frame already laid out (Begin without the
+  // layout), for measuring evaluation: false when there is no fused judge.
+  bool Decide();
+  const FrameStorage& storage() const { return storage_; }
+  const std::vector<uint8_t>& verdict() const { return verdict_; }
 
  private:
   bool Run(NativeFunction fn, NativeValue& out, std::vector<RaisedError>& errors);
+  // The errors rule `root` raised during the fused judgment, into `errors`.
+  void Raised(int root, std::vector<RaisedError>& errors) const;
 
   const ir::RuleSet& rules_;
   const NativeRuleSet& native_;
   FrameStorage storage_;
+  std::vector<uint8_t> verdict_;
+  bool fused_ = false;
 };
 
 }  // namespace kijun::engine::jit

@@ -19,7 +19,7 @@ void Store(Number n, NativeValue* out) {
 
 void Record(const NativeFrame* frame, RuntimeError error, double a, double b) {
   if (error == RuntimeError::kNone || frame->errors == nullptr) return;
-  frame->errors->push_back({static_cast<int32_t>(error), a, b, {}, {}});
+  frame->errors->push_back({static_cast<int32_t>(error), frame->current_root, a, b, {}, {}});
 }
 
 }  // namespace
@@ -81,8 +81,8 @@ void kijun_rt_external(const NativeFrame* frame, const char* name, int32_t kind,
   out->hi = v.number.hi;
   out->truth = static_cast<uint8_t>(v.truth);
   if (!en.empty() && frame->errors != nullptr) {
-    frame->errors->push_back({static_cast<int32_t>(RuntimeError::kExternalFunction), 0, 0,
-                              std::move(ja), std::move(en)});
+    frame->errors->push_back({static_cast<int32_t>(RuntimeError::kExternalFunction),
+                              frame->current_root, 0, 0, std::move(ja), std::move(en)});
   }
 }
 }
