@@ -104,7 +104,7 @@ void BM_NativeRulesOnly(benchmark::State& state) {
   std::vector<std::unique_ptr<engine::jit::FrameStorage>> frames;
   for (int i = 0; i < 1024; ++i) {
     frames.push_back(std::make_unique<engine::jit::FrameStorage>());
-    frames.back()->SetItems(w.rules, w.forms[size_t(i)], w.inputs[size_t(i)]);
+    frames.back()->SetItems(w.rules, w.forms[size_t(i)], w.inputs[size_t(i)], w.native->texts());
   }
   std::vector<engine::jit::NativeFunction> functions;
   for (size_t c = 0; c < w.rules.calcs.size(); ++c) {

@@ -8,6 +8,7 @@
 #include <map>
 
 #include "engine/interval_math.h"
+#include "engine/jit/text_table.h"
 #include "engine/jit/verdict_layout.h"
 #include "plugins/kijun_plugin.h"
 
@@ -38,6 +39,7 @@ enum Field : unsigned {
   kFormDateKnown,
   kCurrentRoot,
   kErrors,
+  kFormVariant,
 };
 
 bool IsTruthItem(const ir::ItemSchema& s) {
@@ -58,9 +60,16 @@ bool Compilable(const ir::RuleSet& rules, const ir::Node& n) {
   switch (n.op) {
     case Op::kText:
     case Op::kVariant:
+      return true;  // texts are numbered (engine/jit/text_table.h)
     case Op::kLookup:
-    case Op::kContains:
       return false;
+    case Op::kContains: {
+      const ir::Node& item = n.args[0];
+      if (item.op != Op::kItem) return false;
+      const ir::Item& choices = rules.items[size_t(item.slot)];
+      return choices.group < 0 && choices.schema.kind == ir::ItemKind::kChoices &&
+             choices.schema.options.size() <= 53;
+    }
     case Op::kIndex:
       return ListOfScalars(rules, n.args[0]) && Compilable(rules, n.args[1]);
     case Op::kSum:
@@ -78,7 +87,7 @@ bool Compilable(const ir::RuleSet& rules, const ir::Node& n) {
     default:
       break;
   }
-  if (n.kind == ValueKind::kText || n.kind == ValueKind::kList) return false;
+  if (n.kind == ValueKind::kList) return false;
   for (const auto& a : n.args) {
     if (!Compilable(rules, a)) return false;
   }
@@ -108,7 +117,7 @@ namespace {
 class Generator {
  public:
   Generator(const ir::RuleSet& rules, llvm::LLVMContext& context, llvm::Module& module)
-      : rules_(rules), c_(context), m_(module), b_(context) {
+      : rules_(rules), texts_(TextTable::Of(rules)), c_(context), m_(module), b_(context) {
     f64_ = b_.getDoubleTy();
     i8_ = b_.getInt8Ty();
     i32_ = b_.getInt32Ty();
@@ -119,6 +128,7 @@ class Generator {
     fields.push_back(i32_);  // form_date_known
     fields.push_back(i32_);  // current_root
     fields.push_back(ptr_);  // errors
+    fields.push_back(f64_);  // form_variant
     frame_ty_ = llvm::StructType::create(c_, fields, "NativeFrame");
     value_ty_ = llvm::StructType::create(c_, {f64_, f64_, i8_}, "NativeValue");
     auto* fn_ty =
@@ -295,8 +305,10 @@ class Generator {
   }
 
   llvm::Value* Field(Field f) {
-    return b_.CreateLoad(f == kFormDate ? f64_ : (f == kFormDateKnown ? i32_ : ptr_),
-                         b_.CreateStructGEP(frame_ty_, frame_, f));
+    llvm::Type* type = f == kFormDate || f == kFormVariant ? f64_
+                       : f == kFormDateKnown               ? i32_
+                                                           : ptr_;
+    return b_.CreateLoad(type, b_.CreateStructGEP(frame_ty_, frame_, f));
   }
   llvm::Value* LoadAt(llvm::Type* type, enum Field f, llvm::Value* index) {
     return b_.CreateLoad(type, b_.CreateInBoundsGEP(type, Field(f), index));
@@ -313,6 +325,12 @@ class Generator {
     return b_.CreateSelect(b_.CreateFCmpOLT(a, b), b, a);
   }
   llvm::Value* Known(const V& v) { return b_.CreateFCmpOEQ(v.lo, v.hi); }
+  llvm::Value* KnownText(const V& v) { return b_.CreateFCmpOGE(v.lo, Const(0)); }
+  // Whether a value of `kind` is known.
+  llvm::Value* KnownOf(const V& v, ValueKind kind) {
+    if (kind == ValueKind::kTruth) return b_.CreateICmpNE(v.t, Truth(2));
+    return kind == ValueKind::kText ? KnownText(v) : Known(v);
+  }
 
   llvm::Value* TruthAnd(llvm::Value* a, llvm::Value* b) {
     auto* either_false = b_.CreateOr(b_.CreateICmpEQ(a, Truth(0)), b_.CreateICmpEQ(b, Truth(0)));
@@ -336,6 +354,11 @@ class Generator {
   }
 
   llvm::Value* EqualTruth(const V& a, const V& b, ValueKind kind) {
+    if (kind == ValueKind::kText) {
+      auto* both = b_.CreateAnd(KnownText(a), KnownText(b));
+      auto* same = b_.CreateSelect(b_.CreateFCmpOEQ(a.lo, b.lo), Truth(1), Truth(0));
+      return b_.CreateSelect(both, same, Truth(2));
+    }
     if (kind == ValueKind::kTruth) {
       auto* unknown = b_.CreateOr(b_.CreateICmpEQ(a.t, Truth(2)), b_.CreateICmpEQ(b.t, Truth(2)));
       return b_.CreateSelect(unknown, Truth(2),
@@ -349,6 +372,11 @@ class Generator {
 
   // The value when a condition is unknown: whatever both branches allow.
   V Join(const V& a, const V& b, ValueKind kind) {
+    if (kind == ValueKind::kText) {
+      auto* same = b_.CreateAnd(KnownText(a), b_.CreateFCmpOEQ(a.lo, b.lo));
+      llvm::Value* id = b_.CreateSelect(same, a.lo, Const(-1));
+      return {id, id, nullptr};
+    }
     if (kind == ValueKind::kTruth) {
       return {nullptr, nullptr, b_.CreateSelect(b_.CreateICmpEQ(a.t, b.t), a.t, Truth(2))};
     }
@@ -670,14 +698,12 @@ class Generator {
       }
       case Op::kKnown: {
         V a = Gen(n.args[0]);
-        llvm::Value* known =
-            n.args[0].kind == ValueKind::kTruth ? b_.CreateICmpNE(a.t, Truth(2)) : Known(a);
+        llvm::Value* known = KnownOf(a, n.args[0].kind);
         return {nullptr, nullptr, b_.CreateSelect(known, Truth(1), Truth(0))};
       }
       case Op::kAnswered: {
         V a = Gen(n.args[0]);
-        llvm::Value* known =
-            n.args[0].kind == ValueKind::kTruth ? b_.CreateICmpNE(a.t, Truth(2)) : Known(a);
+        llvm::Value* known = KnownOf(a, n.args[0].kind);
         return {nullptr, nullptr, b_.CreateSelect(known, Truth(1), Truth(2))};
       }
       case Op::kFormDate: {
@@ -690,9 +716,12 @@ class Generator {
       case Op::kExternal:
         return External(n);
       case Op::kText:
+        return Exact(Const(texts_.Find(n.text)));
       case Op::kVariant:
-      case Op::kLookup:
+        return Exact(Field(kFormVariant));
       case Op::kContains:
+        return Contains(n);
+      case Op::kLookup:
         break;  // not compiled (see Compilable)
     }
     return UnknownOf(n.kind);
@@ -773,6 +802,22 @@ class Generator {
     llvm::Value* global = b_.CreateGlobalString(name, "kijun_fn_name", 0, &m_);
     names_[name] = global;
     return global;
+  }
+
+  // contains(item, code): the option's bit in the item's chosen set
+  // (FrameStorage), unknown when the item is unanswered.
+  V Contains(const ir::Node& n) {
+    int slot = n.args[0].slot;
+    const auto& options = rules_.items[size_t(slot)].schema.options;
+    uint64_t bit = 0;
+    for (size_t i = 0; i < options.size(); ++i) {
+      if (double(options[i].code) == n.number) bit = uint64_t{1} << i;
+    }
+    llvm::Value* known = b_.CreateICmpEQ(LoadAt(i8_, kItemTruth, slot), Truth(1));
+    llvm::Value* set = b_.CreateFPToUI(LoadAt(f64_, kItemLo, slot), i64_);
+    llvm::Value* chosen = b_.CreateICmpNE(b_.CreateAnd(set, b_.getInt64(bit)), b_.getInt64(0));
+    return {nullptr, nullptr,
+            b_.CreateSelect(known, b_.CreateSelect(chosen, Truth(1), Truth(0)), Truth(2))};
   }
 
   V Index(const ir::Node& n) {
@@ -926,6 +971,7 @@ class Generator {
   }
 
   const ir::RuleSet& rules_;
+  TextTable texts_;
   llvm::LLVMContext& c_;
   llvm::Module& m_;
   llvm::IRBuilder<> b_;

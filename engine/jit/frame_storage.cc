@@ -10,10 +10,27 @@ void Encode(const Value& v, double& lo, double& hi, uint8_t& truth) {
   truth = static_cast<uint8_t>(v.truth);
 }
 
+// Chosen options as bits by option index (codes are checked against the
+// options when the form is bound); only rule sets whose multiple choices
+// have at most 53 options compile `contains` (a double holds the bits).
+void EncodeChoices(const ir::ItemSchema& schema, const Value& v, double& bits, uint8_t& truth) {
+  bits = 0;
+  truth = v.known() ? 1 : 2;
+  if (!v.known() || schema.options.size() > 53) return;
+  uint64_t set = 0;
+  for (const auto& element : v.list) {
+    for (size_t i = 0; i < schema.options.size(); ++i) {
+      if (double(schema.options[i].code) == element.number.lo) set |= uint64_t{1} << i;
+    }
+  }
+  bits = static_cast<double>(set);
+}
+
 }  // namespace
 
-void FrameStorage::SetItems(const ir::RuleSet& rules, const BoundForm& bound,
-                            const FormInput& form) {
+void FrameStorage::SetItems(const ir::RuleSet& rules, const BoundForm& bound, const FormInput& form,
+                            const TextTable& texts) {
+  texts_ = &texts;
   size_t n = rules.items.size();
   item_lo_.assign(n, 0);
   item_hi_.assign(n, 0);
@@ -24,6 +41,12 @@ void FrameStorage::SetItems(const ir::RuleSet& rules, const BoundForm& bound,
   element_truth_.clear();
   for (size_t slot = 0; slot < n; ++slot) {
     const Value& v = bound.values[slot];
+    const ir::ItemSchema& schema = rules.items[slot].schema;
+    if (schema.kind == ir::ItemKind::kChoices) {
+      EncodeChoices(schema, v, item_lo_[slot], item_truth_[slot]);
+      item_hi_[slot] = item_lo_[slot];
+      continue;
+    }
     Encode(v, item_lo_[slot], item_hi_[slot], item_truth_[slot]);
     if (rules.items[slot].schema.kind == ir::ItemKind::kList) {
       element_start_[slot] = static_cast<int32_t>(element_lo_.size());
@@ -46,11 +69,17 @@ void FrameStorage::SetItems(const ir::RuleSet& rules, const BoundForm& bound,
   group_entries_ = bound.group_entries;
   frame_.form_date = form.date ? static_cast<double>(*form.date) : 0;
   frame_.form_date_known = form.date ? 1 : 0;
+  frame_.form_variant = form.variant.empty() ? -1 : texts.Find(form.variant);
   errors_.clear();
   Point();
 }
 
 void FrameStorage::SetCalc(int slot, const Value& value) {
+  if (value.kind == ir::ValueKind::kText) {
+    double id = value.text_known && texts_ != nullptr ? texts_->Find(value.text) : -1;
+    calc_lo_[size_t(slot)] = calc_hi_[size_t(slot)] = id;
+    return;
+  }
   Encode(value, calc_lo_[size_t(slot)], calc_hi_[size_t(slot)], calc_truth_[size_t(slot)]);
 }
 

@@ -5,6 +5,7 @@
 #include "engine/form_binding.h"
 #include "engine/ir.h"
 #include "engine/jit/native_frame.h"
+#include "engine/jit/text_table.h"
 #include "engine/judgment.h"
 
 namespace kijun::engine::jit {
@@ -17,8 +18,10 @@ class FrameStorage {
   FrameStorage(const FrameStorage&) = delete;
   FrameStorage& operator=(const FrameStorage&) = delete;
 
-  // Lays out the items of `bound` for `rules`.
-  void SetItems(const ir::RuleSet& rules, const BoundForm& bound, const FormInput& form);
+  // Lays out the items of `bound` for `rules`, texts numbered by `texts`
+  // (the compiled rule set's; it must outlive the storage's use).
+  void SetItems(const ir::RuleSet& rules, const BoundForm& bound, const FormInput& form,
+                const TextTable& texts);
   // Sets calculated value `slot`.
   void SetCalc(int slot, const Value& value);
   // Sets the decision of classification `slot`.
@@ -46,6 +49,7 @@ class FrameStorage {
   std::vector<uint8_t> class_qualifies_;
   std::vector<int64_t> group_entries_;
   std::vector<NativeError> errors_;
+  const TextTable* texts_ = nullptr;
   NativeFrame frame_;
 };
 

@@ -109,7 +109,7 @@ struct JitEngine::Impl {
 };
 
 // Changes whenever the generated code for the same IR could change.
-constexpr const char* kCodegenVersion = "kijun-codegen-2";
+constexpr const char* kCodegenVersion = "kijun-codegen-3";
 
 JitEngine::JitEngine() : impl_(std::make_unique<Impl>()) {}
 JitEngine::~JitEngine() = default;
@@ -184,6 +184,7 @@ std::unique_ptr<NativeRuleSet> JitEngine::Compile(const ir::RuleSet& rules, std:
   std::unique_ptr<NativeRuleSet> native(new NativeRuleSet());
   native->calcs_.assign(rules.calcs.size(), nullptr);
   native->checks_.assign(rules.checks.size(), nullptr);
+  native->texts_ = TextTable::Of(rules);
   for (const auto& c : rules.classifications)
     native->levels_.emplace_back(c.levels.size(), nullptr);
   native->total_ = static_cast<int>(rules.calcs.size() + rules.checks.size());

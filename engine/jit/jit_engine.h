@@ -7,6 +7,7 @@
 
 #include "engine/ir.h"
 #include "engine/jit/native_frame.h"
+#include "engine/jit/text_table.h"
 #include "engine/jit/verdict_layout.h"
 
 namespace kijun::engine::jit {
@@ -32,6 +33,8 @@ class NativeRuleSet {
   // it writes its verdict.
   NativeJudgeFunction Judge() const { return judge_; }
   const VerdictLayout& layout() const { return layout_; }
+  // How the compiled code numbers texts.
+  const TextTable& texts() const { return texts_; }
   // How many rules were compiled, of how many.
   int compiled() const { return compiled_; }
   int total() const { return total_; }
@@ -46,6 +49,7 @@ class NativeRuleSet {
   std::vector<NativeFunction> checks_;
   NativeJudgeFunction judge_ = nullptr;
   VerdictLayout layout_;
+  TextTable texts_;
   int compiled_ = 0;
   int total_ = 0;
 };

@@ -33,7 +33,9 @@ enum RuntimeErrorCode : int32_t {
 };
 
 struct NativeFrame {
-  // Items by slot: numbers as [lo, hi], truths as 0 false / 1 true / 2 unknown.
+  // Items by slot: numbers as [lo, hi], truths as 0 false / 1 true / 2
+  // unknown; a multiple choice as the bit set of its chosen options' indexes
+  // in lo and hi, with truth 1 when answered and 2 when not.
   const double* item_lo = nullptr;
   const double* item_hi = nullptr;
   const uint8_t* item_truth = nullptr;
@@ -60,6 +62,8 @@ struct NativeFrame {
   int32_t current_root = 0;
   // Run-time errors, appended by the runtime helpers.
   std::vector<NativeError>* errors = nullptr;
+  // The form's variant as a text id (engine/jit/text_table.h), -1 unknown.
+  double form_variant = -1;
 };
 
 // What a compiled root returns.

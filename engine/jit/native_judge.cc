@@ -3,7 +3,8 @@
 namespace kijun::engine::jit {
 
 void NativeJudge::Begin(const BoundForm& bound, const FormInput& form) {
-  storage_.SetItems(rules_, bound, form);
+  storage_.SetItems(rules_, bound, form, native_.texts());
+  variant_ = form.variant;
   fused_ = Decide();
 }
 
@@ -41,8 +42,15 @@ bool NativeJudge::Calc(int slot, Value& out, std::vector<RaisedError>& errors) {
   } else if (!Run(native_.Calc(slot), v, errors)) {
     return false;
   }
-  if (rules_.calcs[size_t(slot)].kind == ir::ValueKind::kTruth) {
+  ir::ValueKind kind = rules_.calcs[size_t(slot)].kind;
+  if (kind == ir::ValueKind::kTruth) {
     out = Value::OfTruth(static_cast<Truth>(v.truth));
+  } else if (kind == ir::ValueKind::kText) {
+    auto id = static_cast<int>(v.lo);
+    const TextTable& texts = native_.texts();
+    out = id < 0               ? Value::UnknownOf(ir::ValueKind::kText)
+          : id < texts.other() ? Value::OfText(texts.Text(id))
+                               : Value::OfText(variant_);
   } else {
     out = Value::OfNumber({v.lo, v.hi});
   }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <string>
 #include <vector>
 
 #include "engine/compiled_rules.h"
@@ -44,6 +45,7 @@ class NativeJudge : public CompiledRules {
   FrameStorage storage_;
   std::vector<uint8_t> verdict_;
   bool fused_ = false;
+  std::string variant_;  // the form's, which text id TextTable::other() stands for
 };
 
 }  // namespace kijun::engine::jit

@@ -58,6 +58,13 @@ int CompareVerdict(const ir::RuleSet& rules, const NativeRuleSet& native, const 
     const Value& want = j.calcs[c].value;
     if (calc.kind == ir::ValueKind::kTruth) {
       EXPECT_EQ(frame.calc_truth[c], uint8_t(want.truth)) << calc.name << on;
+    } else if (calc.kind == ir::ValueKind::kText) {
+      double id =
+          !want.text_known ? -1
+          : want.text == form.variant && native.texts().Find(want.text) == native.texts().other()
+              ? native.texts().other()
+              : native.texts().Find(want.text);
+      EXPECT_EQ(frame.calc_lo[c], id) << calc.name << on;
     } else {
       EXPECT_TRUE(SameBits(frame.calc_lo[c], want.number.lo) &&
                   SameBits(frame.calc_hi[c], want.number.hi))
@@ -140,7 +147,7 @@ TEST_P(JitDifferential, CompiledRulesMatchTheInterpreter) {
     json items = random.Next();
     Judgment j = Judge(rules, form, items);
     BoundForm bound = BindForm(rules, items);
-    storage.SetItems(rules, bound, form);
+    storage.SetItems(rules, bound, form, native->texts());
     // Calculations, in order, each seeing the interpreter's earlier values.
     for (size_t c = 0; c < rules.calcs.size(); ++c) {
       const Value& want = j.calcs[c].value;
@@ -151,6 +158,9 @@ TEST_P(JitDifferential, CompiledRulesMatchTheInterpreter) {
         const ir::Calc& calc = rules.calcs[c];
         if (calc.kind == ir::ValueKind::kTruth) {
           EXPECT_EQ(got.truth, uint8_t(want.truth)) << calc.name << " on " << items.dump();
+        } else if (calc.kind == ir::ValueKind::kText) {
+          double id = want.text_known ? native->texts().Find(want.text) : -1;
+          EXPECT_EQ(got.lo, id) << calc.name << " on " << items.dump();
         } else {
           if (calc.places >= 0) {
             got.lo = RoundHalfAway(got.lo, calc.places);
