@@ -96,40 +96,145 @@ void BM_EvaluateHandwritten(benchmark::State& state) {
 }
 BENCHMARK(BM_EvaluateHandwritten);
 
-// The compiled rules alone: every calculation, level condition and check of
-// the Parkinson rules on a prepared frame (what the code generator's
-// optimisation level affects).
-void BM_NativeRulesOnly(benchmark::State& state) {
+// The fused native judge alone on frames already laid out (the JIT's
+// bound form): every calculation, classification decision, level and
+// clause truth (the explanation), asked-when rule and check of the
+// Parkinson rules, written into the frame and the verdict buffer. This is
+// the JIT's counterpart of BM_EvaluateHandwritten.
+void BM_JitFusedJudge(benchmark::State& state) {
   Workload& w = Parkinson();
+  auto judge = w.native->Judge();
+  if (judge == nullptr) {
+    state.SkipWithError("the Parkinson rules have no fused judge");
+    return;
+  }
   std::vector<std::unique_ptr<engine::jit::FrameStorage>> frames;
   for (int i = 0; i < 1024; ++i) {
     frames.push_back(std::make_unique<engine::jit::FrameStorage>());
     frames.back()->SetItems(w.rules, w.forms[size_t(i)], w.inputs[size_t(i)], w.native->texts());
   }
-  std::vector<engine::jit::NativeFunction> functions;
-  for (size_t c = 0; c < w.rules.calcs.size(); ++c) {
-    if (auto fn = w.native->Calc(int(c))) functions.push_back(fn);
-  }
-  for (size_t k = 0; k < w.rules.classifications.size(); ++k) {
-    for (size_t l = 0; l < w.rules.classifications[k].levels.size(); ++l) {
-      if (auto fn = w.native->Level(int(k), int(l))) functions.push_back(fn);
-    }
-  }
-  for (size_t c = 0; c < w.rules.checks.size(); ++c) {
-    if (auto fn = w.native->Check(int(c))) functions.push_back(fn);
-  }
+  std::vector<uint8_t> verdict(size_t(w.native->layout().size));
   size_t i = 0;
-  engine::jit::NativeValue out;
   for (auto _ : state) {
-    const auto& frame = frames[i % 1024]->frame();
-    for (auto fn : functions) fn(&frame, &out);
-    benchmark::DoNotOptimize(out);
+    judge(&frames[i % 1024]->mutable_frame(), verdict.data());
+    benchmark::DoNotOptimize(verdict.data());
     ++i;
   }
   state.SetItemsProcessed(int64_t(i));
-  state.counters["functions"] = double(functions.size());
+  state.counters["verdict_bytes"] = double(verdict.size());
 }
-BENCHMARK(BM_NativeRulesOnly);
+BENCHMARK(BM_JitFusedJudge);
+
+// The same from the interpreter's bound form: laying the answers out in the
+// frame, then the fused judge.
+void BM_JitLayoutAndJudge(benchmark::State& state) {
+  Workload& w = Parkinson();
+  engine::jit::NativeJudge judge(w.rules, *w.native);
+  size_t i = 0;
+  for (auto _ : state) {
+    judge.Begin(w.forms[i % 1024], w.inputs[i % 1024]);
+    benchmark::DoNotOptimize(judge.verdict().data());
+    ++i;
+  }
+  state.SetItemsProcessed(int64_t(i));
+}
+BENCHMARK(BM_JitLayoutAndJudge);
+
+// Every rule file in diseases/: 256 random bound forms each, judged by the
+// interpreter (a Judgment) and by the fused judge (a verdict); the time per
+// form is the mean over all files.
+struct Library {
+  std::vector<std::unique_ptr<Workload>> files;
+};
+
+Library& AllDiseases() {
+  static Library library = [] {
+    Library l;
+    std::string error;
+    auto* jit = engine::jit::JitEngine::Get(&error);
+    for (const auto& entry :
+         std::filesystem::recursive_directory_iterator(KIJUN_SOURCE_DIR "/diseases")) {
+      if (entry.path().extension() != ".kijun") continue;
+      auto w = std::make_unique<Workload>();
+      w->rules = Load(entry.path().string());
+      engine::RandomForms random(w->rules, 7);
+      for (int i = 0; i < 256; ++i) {
+        engine::FormInput input;
+        input.variant = random.Variant();
+        input.date = 19900 + i % 400;
+        w->inputs.push_back(input);
+        w->forms.push_back(engine::BindForm(w->rules, random.Next()));
+      }
+      w->native = jit->Compile(w->rules, error);
+      l.files.push_back(std::move(w));
+    }
+    return l;
+  }();
+  return library;
+}
+
+void BM_AllDiseasesInterpreter(benchmark::State& state) {
+  Library& l = AllDiseases();
+  int64_t forms = 0;
+  for (auto _ : state) {
+    for (const auto& w : l.files) {
+      for (size_t i = 0; i < w->forms.size(); ++i) {
+        engine::Judgment j = engine::Evaluate(w->rules, w->inputs[i], w->forms[i]);
+        benchmark::DoNotOptimize(j);
+      }
+      forms += int64_t(w->forms.size());
+    }
+  }
+  state.SetItemsProcessed(forms);
+  state.counters["files"] = double(l.files.size());
+}
+BENCHMARK(BM_AllDiseasesInterpreter)->Unit(benchmark::kMillisecond);
+
+void BM_AllDiseasesJit(benchmark::State& state) {
+  Library& l = AllDiseases();
+  struct Prepared {
+    std::vector<std::unique_ptr<engine::jit::FrameStorage>> frames;
+    std::vector<uint8_t> verdict;
+    engine::jit::NativeJudgeFunction judge = nullptr;
+  };
+  std::vector<Prepared> prepared;
+  int fused = 0;
+  for (const auto& w : l.files) {
+    Prepared& p = prepared.emplace_back();
+    p.judge = w->native->Judge();
+    if (p.judge == nullptr) continue;  // judged below through NativeJudge
+    ++fused;
+    p.verdict.resize(size_t(w->native->layout().size));
+    for (size_t i = 0; i < w->forms.size(); ++i) {
+      p.frames.push_back(std::make_unique<engine::jit::FrameStorage>());
+      p.frames.back()->SetItems(w->rules, w->forms[i], w->inputs[i], w->native->texts());
+    }
+  }
+  int64_t forms = 0;
+  for (auto _ : state) {
+    for (size_t f = 0; f < l.files.size(); ++f) {
+      const Workload& w = *l.files[f];
+      Prepared& p = prepared[f];
+      if (p.judge != nullptr) {
+        for (auto& frame : p.frames) {
+          p.judge(&frame->mutable_frame(), p.verdict.data());
+          benchmark::DoNotOptimize(p.verdict.data());
+        }
+      } else {
+        engine::jit::NativeJudge judge(w.rules, *w.native);
+        for (size_t i = 0; i < w.forms.size(); ++i) {
+          engine::Judgment j = engine::Evaluate(w.rules, w.inputs[i], w.forms[i], &judge);
+          benchmark::DoNotOptimize(j);
+        }
+      }
+      forms += int64_t(w.forms.size());
+    }
+  }
+  state.SetItemsProcessed(forms);
+  state.counters["files"] = double(l.files.size());
+  state.counters["fused"] = double(fused);
+}
+BENCHMARK(BM_AllDiseasesJit)->Unit(benchmark::kMillisecond);
 
 void BM_CompileAllDiseases(benchmark::State& state) {
   std::vector<engine::ir::RuleSet> all;

@@ -8,6 +8,10 @@
 #include <llvm/Passes/PassBuilder.h>
 #include <llvm/Support/TargetSelect.h>
 #include <llvm/Support/raw_ostream.h>
+#include <llvm/Transforms/InstCombine/InstCombine.h>
+#include <llvm/Transforms/Scalar/EarlyCSE.h>
+#include <llvm/Transforms/Scalar/SROA.h>
+#include <llvm/Transforms/Scalar/SimplifyCFG.h>
 
 #include <atomic>
 #include <cstdlib>
@@ -47,13 +51,25 @@ llvm::CodeGenOptLevel CodeGenLevel() {
   }
 }
 
-// IR optimisation before code generation: KIJUN_JIT_IR=0 (none), 1 (O1
-// pipeline, default: promotes the stack slots the generator uses to
-// registers and folds the three-valued selects). No fast-math flags are set,
-// so IEEE results are unchanged (the differential tests compare bits).
+// Instruction selection: fast (KIJUN_JIT_FASTISEL=1, default) or the
+// SelectionDAG (0). With the IR already cleaned up by the passes below, fast
+// selection gives code about as quick and compiles in half the time
+// (bench/README.md, "Optimisation level").
+bool FastInstructionSelection() {
+  const char* fast = std::getenv("KIJUN_JIT_FASTISEL");
+  return fast == nullptr || fast[0] != '0';
+}
+
+// IR optimisation before code generation: KIJUN_JIT_IR=0 (none), 1 (LLVM's
+// O1 module pipeline), 2 (default: SROA, early CSE, instcombine and CFG
+// simplification — promotes the stack slots the generator uses to
+// registers and folds the three-valued selects, at a third of O1's cost).
+// No fast-math flags are set, so IEEE results are unchanged (the
+// differential tests compare bits).
 int IrLevel() {
   const char* level = std::getenv("KIJUN_JIT_IR");
-  return level != nullptr && level[0] == '0' ? 0 : 1;
+  if (level == nullptr) return 2;
+  return level[0] == '0' ? 0 : level[0] == '1' ? 1 : 2;
 }
 
 void OptimizeIr(llvm::Module& module) {
@@ -68,8 +84,19 @@ void OptimizeIr(llvm::Module& module) {
   builder.registerFunctionAnalyses(fam);
   builder.registerLoopAnalyses(lam);
   builder.crossRegisterProxies(lam, fam, cgam, mam);
-  llvm::ModulePassManager passes =
-      builder.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O1);
+  if (IrLevel() == 1) {
+    llvm::ModulePassManager passes =
+        builder.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O1);
+    passes.run(module, mam);
+    return;
+  }
+  llvm::FunctionPassManager function;
+  function.addPass(llvm::SROAPass(llvm::SROAOptions::ModifyCFG));
+  function.addPass(llvm::EarlyCSEPass());
+  function.addPass(llvm::InstCombinePass());
+  function.addPass(llvm::SimplifyCFGPass());
+  llvm::ModulePassManager passes;
+  passes.addPass(llvm::createModuleToFunctionPassAdaptor(std::move(function)));
   passes.run(module, mam);
 }
 
@@ -130,6 +157,7 @@ JitEngine* JitEngine::Get(std::string* error, const std::string& cache_directory
                 [cache_ptr](llvm::orc::JITTargetMachineBuilder jtmb)
                     -> llvm::Expected<std::unique_ptr<llvm::orc::IRCompileLayer::IRCompiler>> {
                   jtmb.setCodeGenOptLevel(CodeGenLevel());
+                  jtmb.getOptions().EnableFastISel = FastInstructionSelection();
                   return std::make_unique<llvm::orc::ConcurrentIRCompiler>(std::move(jtmb),
                                                                            cache_ptr);
                 })
@@ -171,7 +199,8 @@ std::unique_ptr<NativeRuleSet> JitEngine::Compile(const ir::RuleSet& rules, std:
   // The cache key: what the rules say, how they are compiled, and for what.
   std::string key_material =
       rules.content_hash + "|" + kCodegenVersion + "|" LLVM_VERSION_STRING "|" + impl_->target +
-      "|O" + std::to_string(static_cast<int>(CodeGenLevel())) + "|IR" + std::to_string(IrLevel());
+      "|O" + std::to_string(static_cast<int>(CodeGenLevel())) + "|IR" + std::to_string(IrLevel()) +
+      (FastInstructionSelection() ? "|fast" : "");
   module->setModuleIdentifier("k" + ObjectKey(key_material));
   std::string verify;
   llvm::raw_string_ostream verify_out(verify);
