@@ -27,6 +27,7 @@
 #include "engine/ir_dump.h"
 #include "engine/jit/differential.h"
 #include "engine/judgment_render.h"
+#include "engine/judgment_writer.h"
 #include "engine/lower_to_ir.h"
 #include "engine/random_forms.h"
 #include "engine/rule_coverage.h"
@@ -350,7 +351,7 @@ int Judge(const Args& args) {
     out = &out_file;
   }
   bool progress = isatty(STDERR_FILENO) != 0;
-  std::string text;
+  std::string text, result;
   size_t line_number = 0, judged = 0, invalid = 0;
   while (std::getline(*in, text)) {
     ++line_number;
@@ -382,7 +383,10 @@ int Judge(const Args& args) {
     auto items = line.find("items");
     engine::Judgment j = engine::Judge(*rules, form, items == line.end() ? json(nullptr) : *items,
                                        library.Compiled(rules));
-    *out << engine::JudgmentToJson(*rules, j).dump(-1, ' ', false) << '\n';
+    result.clear();
+    engine::WriteJudgmentJson(*rules, j, result);
+    result += '\n';
+    out->write(result.data(), std::streamsize(result.size()));
     ++judged;
     if (progress && line_number % 1000 == 0)
       std::cerr << "\r判定中 / judging: " << line_number << std::flush;

@@ -208,7 +208,8 @@ std::unique_ptr<NativeRuleSet> JitEngine::Compile(const ir::RuleSet& rules, std:
     error = "generated code is invalid: " + verify_out.str();
     return nullptr;
   }
-  OptimizeIr(*module);
+  // An object already cached for these rules needs no optimised IR.
+  if (!impl_->cache || !impl_->cache->Preload(module->getModuleIdentifier())) OptimizeIr(*module);
 
   std::unique_ptr<NativeRuleSet> native(new NativeRuleSet());
   native->calcs_.assign(rules.calcs.size(), nullptr);

@@ -25,10 +25,10 @@ DiskObjectCache::DiskObjectCache(std::string directory) : directory_(std::move(d
   fs::create_directories(directory_, ec);
 }
 
-std::string DiskObjectCache::PathFor(const llvm::Module* module) const {
+std::string DiskObjectCache::PathFor(const std::string& identifier) const {
   // The identifier is a hex hash (see JitEngine::Compile); keep only safe characters.
   std::string name;
-  for (char ch : module->getModuleIdentifier()) {
+  for (char ch : identifier) {
     if (std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_') name += ch;
   }
   return (fs::path(directory_) / (name + ".o")).string();
@@ -36,7 +36,7 @@ std::string DiskObjectCache::PathFor(const llvm::Module* module) const {
 
 void DiskObjectCache::notifyObjectCompiled(const llvm::Module* module,
                                            llvm::MemoryBufferRef object) {
-  std::string path = PathFor(module);
+  std::string path = PathFor(module->getModuleIdentifier());
   std::string temporary = path + ".tmp." + std::to_string(::getpid());
   {
     std::ofstream out(temporary, std::ios::binary);
@@ -54,8 +54,35 @@ void DiskObjectCache::notifyObjectCompiled(const llvm::Module* module,
   if (ec) fs::remove(temporary, ec);
 }
 
+bool DiskObjectCache::Preload(const std::string& identifier) {
+  std::string path = PathFor(identifier);
+  std::error_code ec;
+  if (!fs::exists(path, ec)) return false;  // getObject counts the miss
+  std::unique_ptr<llvm::MemoryBuffer> object = Read(path);
+  std::lock_guard<std::mutex> lock(mutex_);
+  bool sound = object != nullptr;
+  preloaded_[path] = std::move(object);  // null: rejected, already counted
+  return sound;
+}
+
 std::unique_ptr<llvm::MemoryBuffer> DiskObjectCache::getObject(const llvm::Module* module) {
-  std::string path = PathFor(module);
+  std::string path = PathFor(module->getModuleIdentifier());
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = preloaded_.find(path);
+    if (it != preloaded_.end()) {
+      std::unique_ptr<llvm::MemoryBuffer> object = std::move(it->second);
+      preloaded_.erase(it);
+      if (object) ++hits_;
+      return object;
+    }
+  }
+  std::unique_ptr<llvm::MemoryBuffer> object = Read(path);
+  if (object) ++hits_;
+  return object;
+}
+
+std::unique_ptr<llvm::MemoryBuffer> DiskObjectCache::Read(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     ++misses_;
@@ -73,7 +100,6 @@ std::unique_ptr<llvm::MemoryBuffer> DiskObjectCache::getObject(const llvm::Modul
     size_t size = contents.size() - digest_end - 1;
     ok = size > 0 && dsl::Sha256Hex({object, size}) == digest;
     if (ok) {
-      ++hits_;
       return llvm::MemoryBuffer::getMemBufferCopy(llvm::StringRef(object, size), path);
     }
   }

@@ -3,6 +3,9 @@
 #include <llvm/ExecutionEngine/ObjectCache.h>
 
 #include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <string>
 
 namespace kijun::engine::jit {
@@ -20,13 +23,22 @@ class DiskObjectCache : public llvm::ObjectCache {
   void notifyObjectCompiled(const llvm::Module* module, llvm::MemoryBufferRef object) override;
   std::unique_ptr<llvm::MemoryBuffer> getObject(const llvm::Module* module) override;
 
+  // Reads and checks the object cached for the module named `identifier`
+  // ahead of compiling; true when it is there and sound, so the caller can
+  // skip optimising the IR (getObject then hands over this object).
+  bool Preload(const std::string& identifier);
+
   int hits() const { return hits_; }
   int misses() const { return misses_; }
   int rejected() const { return rejected_; }
 
  private:
-  std::string PathFor(const llvm::Module* module) const;
+  std::string PathFor(const std::string& identifier) const;
+  // The checked object in the file at `path`, or null (a bad file is deleted).
+  std::unique_ptr<llvm::MemoryBuffer> Read(const std::string& path);
 
+  std::mutex mutex_;
+  std::map<std::string, std::unique_ptr<llvm::MemoryBuffer>> preloaded_;
   std::string directory_;
   std::atomic<int> hits_{0};
   std::atomic<int> misses_{0};

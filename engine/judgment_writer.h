@@ -1,0 +1,23 @@
+#pragma once
+
+// Writes the result line of a judgment as JSON text directly, without
+// building a JSON document: the same bytes as
+// JudgmentToJson(rules, judgment).dump(-1, ' ', false) (tested on random
+// forms of every rule file), several times faster, for `kijun judge` and
+// the registry's instant check.
+
+#include <string>
+
+#include "engine/ir.h"
+#include "engine/judgment.h"
+
+namespace kijun::engine {
+
+// Appends the judgment's JSON (no newline) to `out`.
+void WriteJudgmentJson(const ir::RuleSet& rules, const Judgment& judgment, std::string& out);
+
+// Appends `text` as a JSON string (quoted, escaped as nlohmann::json dumps
+// it: UTF-8 kept, control characters escaped).
+void WriteJsonString(const std::string& text, std::string& out);
+
+}  // namespace kijun::engine
