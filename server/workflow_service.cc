@@ -10,6 +10,7 @@
 #include "dsl/calendar.h"
 #include "dsl/sha256.h"
 #include "engine/judgment_render.h"
+#include "engine/judgment_writer.h"
 #include "server/access_key.h"
 #include "server/authorship.h"
 #include "server/blind_index.h"
@@ -155,7 +156,11 @@ ApiResponse WorkflowService::CheckAs(const ApiRequest& request) {
   json form = ParseJsonObject(request.body);
   RulesInUse rules;
   engine::Judgment judgment = check_.Judge(form, rules);
-  return {200, engine::JudgmentToJson(*rules, judgment), "", ""};
+  // The physicians' hot path: written straight to text (the same bytes as
+  // the JSON document's dump, engine/judgment_writer.h).
+  std::string text;
+  engine::WriteJudgmentJson(*rules, judgment, text);
+  return {200, nullptr, "application/json; charset=utf-8", std::move(text)};
 }
 
 // ------------------------------------------------------------------ patients
