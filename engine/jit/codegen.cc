@@ -4,12 +4,15 @@
 #include <llvm/IR/Intrinsics.h>
 #include <llvm/IR/Verifier.h>
 
+#include <cstdlib>
+#include <cstring>
 #include <limits>
 #include <map>
 
 #include "engine/interval_math.h"
 #include "engine/jit/text_table.h"
 #include "engine/jit/verdict_layout.h"
+#include "engine/value.h"
 #include "plugins/kijun_plugin.h"
 
 namespace kijun::engine::jit {
@@ -62,7 +65,7 @@ bool Compilable(const ir::RuleSet& rules, const ir::Node& n) {
     case Op::kVariant:
       return true;  // texts are numbered (engine/jit/text_table.h)
     case Op::kLookup:
-      return false;
+      break;  // its keys are checked below; headings and cells are numbered
     case Op::kContains: {
       const ir::Node& item = n.args[0];
       if (item.op != Op::kItem) return false;
@@ -138,6 +141,8 @@ class Generator {
         llvm::FunctionType::get(b_.getVoidTy(), {f64_, f64_, f64_, f64_, ptr_}, false));
     rt_div_ = m_.getOrInsertFunction("kijun_rt_div", fn_ty);
     rt_pow_ = m_.getOrInsertFunction("kijun_rt_pow", fn_ty);
+    rt_table_miss_ = m_.getOrInsertFunction(
+        "kijun_rt_table_miss", llvm::FunctionType::get(b_.getVoidTy(), {ptr_, ptr_}, false));
     rt_error_ = m_.getOrInsertFunction(
         "kijun_rt_error", llvm::FunctionType::get(b_.getVoidTy(), {ptr_, i32_, f64_, f64_}, false));
     rt_round_ = m_.getOrInsertFunction("kijun_rt_round",
@@ -300,6 +305,7 @@ class Generator {
   V Exact(llvm::Value* v) { return {v, v, nullptr}; }
   V UnknownOf(ValueKind kind) {
     if (kind == ValueKind::kTruth) return {nullptr, nullptr, Truth(2)};
+    if (kind == ValueKind::kText) return {Const(-1), Const(-1), nullptr};  // text_table.h
     double inf = std::numeric_limits<double>::infinity();
     return {Const(-inf), Const(inf), nullptr};
   }
@@ -722,7 +728,7 @@ class Generator {
       case Op::kContains:
         return Contains(n);
       case Op::kLookup:
-        break;  // not compiled (see Compilable)
+        return Lookup(n);
     }
     return UnknownOf(n.kind);
   }
@@ -802,6 +808,74 @@ class Generator {
     llvm::Value* global = b_.CreateGlobalString(name, "kijun_fn_name", 0, &m_);
     names_[name] = global;
     return global;
+  }
+
+  // lookup TABLE[row, column], as the interpreter's Lookup: unknown when a
+  // key is unknown; the first heading equal to the key (texts by id, numbers
+  // by their shortest text); no such heading raises the table's error.
+  llvm::Value* HeadingIndex(const std::vector<std::string>& headings, const V& key,
+                            ValueKind kind) {
+    llvm::Value* index = b_.getInt64(uint64_t(-1));
+    for (size_t i = headings.size(); i-- > 0;) {
+      llvm::Value* match = nullptr;
+      if (kind == ValueKind::kText) {
+        match = b_.CreateFCmpOEQ(key.lo, Const(texts_.Find(headings[i])));
+      } else {
+        char* end = nullptr;
+        double d = std::strtod(headings[i].c_str(), &end);
+        bool numeric = !headings[i].empty() && *end == '\0' && FormatNumber(d) == headings[i];
+        if (!numeric) continue;
+        // Bit for bit: FormatNumber is the shortest round trip, so equal
+        // texts are equal doubles (and -0 is not 0).
+        uint64_t bits = 0;
+        std::memcpy(&bits, &d, sizeof bits);
+        match = b_.CreateICmpEQ(b_.CreateBitCast(key.lo, i64_), b_.getInt64(bits));
+      }
+      index = b_.CreateSelect(match, b_.getInt64(i), index);
+    }
+    return index;
+  }
+
+  V Lookup(const ir::Node& n) {
+    const ir::Table& t = rules_.tables[size_t(n.slot)];
+    V row = Gen(n.args[0]);
+    V column = Gen(n.args[1]);
+    ValueKind result_kind = t.integer ? ValueKind::kNumber : ValueKind::kText;
+    Slot result = NewSlot();
+    Put(result, UnknownOf(result_kind));
+    auto* known = Block("lookup.known");
+    auto* found = Block("lookup.found");
+    auto* missing = Block("lookup.missing");
+    auto* done = Block("lookup.done");
+    b_.CreateCondBr(b_.CreateAnd(KnownOf(row, n.args[0].kind), KnownOf(column, n.args[1].kind)),
+                    known, done);
+    b_.SetInsertPoint(known);
+    llvm::Value* r = HeadingIndex(t.rows, row, n.args[0].kind);
+    llvm::Value* c = HeadingIndex(t.columns, column, n.args[1].kind);
+    auto* none = b_.getInt64(uint64_t(-1));
+    b_.CreateCondBr(b_.CreateOr(b_.CreateICmpEQ(r, none), b_.CreateICmpEQ(c, none)), missing,
+                    found);
+    b_.SetInsertPoint(missing);
+    b_.CreateCall(rt_table_miss_, {frame_, Name(t.name)});
+    b_.CreateBr(done);
+    b_.SetInsertPoint(found);
+    std::vector<llvm::Constant*> cells;
+    for (const auto& cells_row : t.cells) {
+      for (const auto& cell : cells_row) {
+        double v = t.integer ? std::strtod(cell.c_str(), nullptr) : texts_.Find(cell);
+        cells.push_back(llvm::ConstantFP::get(f64_, v));
+      }
+    }
+    auto* array_ty = llvm::ArrayType::get(f64_, cells.size());
+    auto* table =
+        new llvm::GlobalVariable(m_, array_ty, true, llvm::GlobalValue::PrivateLinkage,
+                                 llvm::ConstantArray::get(array_ty, cells), "kijun_table");
+    llvm::Value* at = b_.CreateAdd(b_.CreateMul(r, b_.getInt64(uint64_t(t.columns.size()))), c);
+    llvm::Value* cell = b_.CreateLoad(f64_, b_.CreateInBoundsGEP(f64_, table, at));
+    Put(result, Exact(cell));
+    b_.CreateBr(done);
+    b_.SetInsertPoint(done);
+    return Get(result, result_kind);
   }
 
   // contains(item, code): the option's bit in the item's chosen set
@@ -983,7 +1057,7 @@ class Generator {
   llvm::StructType* frame_ty_ = nullptr;
   llvm::StructType* value_ty_ = nullptr;
   llvm::FunctionCallee rt_mul_, rt_div_, rt_pow_, rt_error_, rt_round_, rt_age_, rt_months_,
-      rt_year_month_, rt_add_months_date_, rt_external_;
+      rt_year_month_, rt_add_months_date_, rt_external_, rt_table_miss_;
   llvm::StructType* plugin_value_ty_ = nullptr;
   std::map<std::string, llvm::Value*> names_;
   llvm::Function* fn_ = nullptr;

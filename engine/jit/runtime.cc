@@ -48,6 +48,15 @@ void kijun_rt_error(const NativeFrame* frame, int32_t code, double a, double b) 
   Record(frame, static_cast<RuntimeError>(code), a, b);
 }
 
+void kijun_rt_table_miss(const NativeFrame* frame, const char* name) {
+  if (frame->errors == nullptr) return;
+  std::string table = name;
+  frame->errors->push_back({static_cast<int32_t>(RuntimeError::kExternalFunction),
+                            frame->current_root, 0, 0,
+                            "表「" + table + "」に該当する見出しがありません",
+                            "table '" + table + "' has no such heading"});
+}
+
 double kijun_rt_round(double value, int32_t places) {
   return kijun::engine::RoundHalfAway(value, places);
 }
@@ -95,6 +104,7 @@ const RuntimeSymbol* RuntimeSymbols(int& count) {
       {"kijun_rt_div", reinterpret_cast<void*>(&kijun_rt_div)},
       {"kijun_rt_pow", reinterpret_cast<void*>(&kijun_rt_pow)},
       {"kijun_rt_error", reinterpret_cast<void*>(&kijun_rt_error)},
+      {"kijun_rt_table_miss", reinterpret_cast<void*>(&kijun_rt_table_miss)},
       {"kijun_rt_round", reinterpret_cast<void*>(&kijun_rt_round)},
       {"kijun_rt_age", reinterpret_cast<void*>(&kijun_rt_age)},
       {"kijun_rt_months", reinterpret_cast<void*>(&kijun_rt_months)},

@@ -18,6 +18,9 @@ void kijun_rt_div(const kijun::engine::jit::NativeFrame* frame, double a_lo, dou
 void kijun_rt_pow(const kijun::engine::jit::NativeFrame* frame, double a_lo, double a_hi,
                   double b_lo, double b_hi, kijun::engine::jit::NativeValue* out);
 void kijun_rt_error(const kijun::engine::jit::NativeFrame* frame, int32_t code, double a, double b);
+// A look-up found no row or column for its keys in table `name`
+// (NUL-terminated): the interpreter's message, into the frame's errors.
+void kijun_rt_table_miss(const kijun::engine::jit::NativeFrame* frame, const char* name);
 double kijun_rt_round(double value, int32_t places);
 double kijun_rt_age(double birth, double at);
 double kijun_rt_months(double from, double to);

@@ -25,6 +25,7 @@ class TextTable {
 
  private:
   void Add(const ir::Node& n);
+  void AddText(const std::string& text);
   std::vector<std::string> texts_;
 };
 

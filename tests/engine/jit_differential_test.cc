@@ -250,6 +250,51 @@ TEST_P(JitDifferential, WholeJudgmentIsByteIdentical) {
                         << "'\ninterpreter: " << d.interpreter << "\njit:         " << d.jit;
 }
 
+// Look-up tables in the fused judge: text and number keys, text and integer
+// cells, an unknown key, and a key with no heading (the table's error).
+TEST(JitLookup, TablesMatchTheInterpreterInTheFusedJudge) {
+  auto c = testing_support::Compile(testing_support::Disease(R"(
+section s "s" {
+  item 行 "行" : integer 1..3
+  item 区分 "区分" : choice { 1 "G1", 2 "G2", 3 "G9" }
+}
+table 表 rows ("G1", "G2") columns ("A1", "A2") {
+  "緑" "黄";
+  "黄" "赤";
+}
+table 数表 rows (1, 2) columns (1, 2) {
+  10 20;
+  30 40;
+}
+calc 区分名 : text = cases { 区分 = 1 -> "G1"; 区分 = 2 -> "G2"; else -> "G9" }
+calc 色 : text = lookup 表[区分名, "A2"]
+calc 赤 : boolean = 色 = "赤"
+calc 値 : integer = lookup 数表[行, 2]
+)"));
+  ASSERT_TRUE(c.rules) << c.Rendered();
+  const ir::RuleSet& rules = *c.rules;
+  std::string error;
+  auto native = JitEngine::Get(&error)->Compile(rules, error);
+  ASSERT_NE(native, nullptr) << error;
+  ASSERT_NE(native->Judge(), nullptr) << "look-ups should compile into the fused judge";
+  int misses = 0;
+  for (json items : {json{{"行", 1}, {"区分", 2}}, json{{"行", 2}, {"区分", 1}},
+                     json{{"行", 3}, {"区分", 3}}, json::object(), json{{"区分", 2}}}) {
+    FormInput form;
+    form.variant = "新規";
+    NativeJudge judge(rules, *native);
+    std::string want = JudgmentToJson(rules, Judge(rules, form, items)).dump();
+    std::string got = JudgmentToJson(rules, Judge(rules, form, items, &judge)).dump();
+    EXPECT_EQ(got, want) << items.dump();
+    for (size_t at = want.find("has no such heading"); at != std::string::npos;
+         at = want.find("has no such heading", at + 1)) {
+      ++misses;
+    }
+    EXPECT_GT(CompareVerdict(rules, *native, form, items), 0);
+  }
+  EXPECT_EQ(misses, 2);  // the third form: 行 3 (数表) and 区分名 G9 (表)
+}
+
 INSTANTIATE_TEST_SUITE_P(Diseases, JitDifferential,
                          testing::ValuesIn(testing_support::RuleFilesInDiseases()),
                          [](const testing::TestParamInfo<std::string>& param) {
