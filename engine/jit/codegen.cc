@@ -314,10 +314,24 @@ class Generator {
     llvm::Type* type = f == kFormDate || f == kFormVariant ? f64_
                        : f == kFormDateKnown               ? i32_
                                                            : ptr_;
-    return b_.CreateLoad(type, b_.CreateStructGEP(frame_ty_, frame_, f));
+    return Invariant(b_.CreateLoad(type, b_.CreateStructGEP(frame_ty_, frame_, f)));
   }
   llvm::Value* LoadAt(llvm::Type* type, enum Field f, llvm::Value* index) {
-    return b_.CreateLoad(type, b_.CreateInBoundsGEP(type, Field(f), index));
+    llvm::LoadInst* load = b_.CreateLoad(type, b_.CreateInBoundsGEP(type, Field(f), index));
+    // The form's answers never change while rules run; calculated values
+    // and decisions are written by the fused judge, so only those are
+    // loaded again after a store.
+    bool answers = f == kItemLo || f == kItemHi || f == kItemTruth || f == kElementLo ||
+                   f == kElementHi || f == kElementTruth || f == kElementStart ||
+                   f == kGroupEntries;
+    return answers ? Invariant(load) : load;
+  }
+  // The frame's fields (the arrays' addresses, the form's date and variant)
+  // are never written by compiled code (current_root is only stored), so
+  // their loads may be merged across the judge's stores.
+  llvm::Value* Invariant(llvm::LoadInst* load) {
+    load->setMetadata(llvm::LLVMContext::MD_invariant_load, llvm::MDNode::get(c_, {}));
+    return load;
   }
   llvm::Value* LoadAt(llvm::Type* type, enum Field f, int64_t index) {
     return LoadAt(type, f, b_.getInt64(uint64_t(index)));

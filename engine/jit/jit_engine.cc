@@ -136,7 +136,7 @@ struct JitEngine::Impl {
 };
 
 // Changes whenever the generated code for the same IR could change.
-constexpr const char* kCodegenVersion = "kijun-codegen-4";
+constexpr const char* kCodegenVersion = "kijun-codegen-5";
 
 JitEngine::JitEngine() : impl_(std::make_unique<Impl>()) {}
 JitEngine::~JitEngine() = default;
