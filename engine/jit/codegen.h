@@ -23,13 +23,14 @@ struct CompiledRoot {
 
 // When every rule of `rules` can be compiled (FullyCompilable), generates
 // one fused judge, `void f(NativeFrame*, uint8_t* verdict)` (a kJudge root;
-// see NativeJudgeFunction). Otherwise generates one LLVM function per
-// calculation, level condition and check of
-// `rules`, each `void f(const NativeFrame*, NativeValue*)`, following the
-// interpreter's semantics exactly (same operations in the same order, the
-// interval arithmetic shared through the runtime helpers). A rule that uses
-// an operation not yet compiled (text values, table look-ups, multiple
-// choices) is left out of `roots` and runs on the interpreter.
+// see NativeJudgeFunction). Otherwise generates one function per
+// calculation, level condition and check that can be compiled, each
+// `void f(const NativeFrame*, NativeValue*)`; the rest runs on the
+// interpreter. Either way the code follows the interpreter's semantics
+// exactly (same operations in the same order, the interval arithmetic
+// shared through the runtime helpers). Not compiled: reading a text item,
+// list values other than lists of numbers or truths, a repeated group's
+// columns, and multiple choices with more than 53 options.
 std::unique_ptr<llvm::Module> GenerateModule(const ir::RuleSet& rules, llvm::LLVMContext& context,
                                              const std::string& prefix,
                                              std::vector<CompiledRoot>& roots);
