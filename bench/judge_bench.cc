@@ -13,6 +13,7 @@
 #include "engine/jit/frame_storage.h"
 #include "engine/jit/jit_engine.h"
 #include "engine/jit/native_judge.h"
+#include "engine/judgment_writer.h"
 #include "engine/lower_to_ir.h"
 #include "engine/random_forms.h"
 
@@ -25,6 +26,8 @@ struct Workload {
   std::vector<engine::BoundForm> forms;
   std::vector<engine::FormInput> inputs;
   std::unique_ptr<engine::jit::NativeRuleSet> native;
+  std::vector<std::string> lines;  // the same forms as JSONL lines
+  std::vector<nlohmann::json> items;
 };
 
 engine::ir::RuleSet Load(const std::string& path) {
@@ -48,7 +51,14 @@ Workload& Parkinson() {
       input.variant = random.Variant();
       input.date = 19900 + i % 400;
       w.inputs.push_back(input);
-      w.forms.push_back(engine::BindForm(w.rules, random.Next()));
+      nlohmann::json items = random.Next();
+      w.forms.push_back(engine::BindForm(w.rules, items));
+      nlohmann::json line = {{"id", "F" + std::to_string(i)},
+                             {"disease", w.rules.DiseaseKey()},
+                             {"variant", input.variant},
+                             {"items", items}};
+      w.lines.push_back(line.dump());
+      w.items.push_back(std::move(items));
     }
     std::string error;
     w.native = engine::jit::JitEngine::Get(&error)->Compile(w.rules, error);
@@ -139,6 +149,56 @@ void BM_JitLayoutAndJudge(benchmark::State& state) {
   state.SetItemsProcessed(int64_t(i));
 }
 BENCHMARK(BM_JitLayoutAndJudge);
+
+// The stages of `kijun judge` besides evaluation, one form at a time:
+// parsing a JSONL line into a JSON document, binding its answers, and
+// writing a result line.
+void BM_StageParseLine(benchmark::State& state) {
+  Workload& w = Parkinson();
+  size_t i = 0, bytes = 0;
+  for (auto _ : state) {
+    const std::string& line = w.lines[i % 1024];
+    nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
+    benchmark::DoNotOptimize(j);
+    bytes += line.size();
+    ++i;
+  }
+  state.SetItemsProcessed(int64_t(i));
+  state.SetBytesProcessed(int64_t(bytes));
+}
+BENCHMARK(BM_StageParseLine);
+
+void BM_StageBind(benchmark::State& state) {
+  Workload& w = Parkinson();
+  size_t i = 0;
+  for (auto _ : state) {
+    engine::BoundForm bound = engine::BindForm(w.rules, w.items[i % 1024]);
+    benchmark::DoNotOptimize(bound);
+    ++i;
+  }
+  state.SetItemsProcessed(int64_t(i));
+}
+BENCHMARK(BM_StageBind);
+
+void BM_StageWriteResult(benchmark::State& state) {
+  Workload& w = Parkinson();
+  engine::jit::NativeJudge judge(w.rules, *w.native);
+  std::vector<engine::Judgment> judgments;
+  for (size_t k = 0; k < 1024; ++k)
+    judgments.push_back(engine::Evaluate(w.rules, w.inputs[k], w.forms[k], &judge));
+  std::string out;
+  size_t i = 0, bytes = 0;
+  for (auto _ : state) {
+    out.clear();
+    engine::WriteJudgmentJson(w.rules, judgments[i % 1024], out);
+    benchmark::DoNotOptimize(out.data());
+    bytes += out.size();
+    ++i;
+  }
+  state.SetItemsProcessed(int64_t(i));
+  state.SetBytesProcessed(int64_t(bytes));
+}
+BENCHMARK(BM_StageWriteResult);
 
 // Every rule file in diseases/: 256 random bound forms each, judged by the
 // interpreter (a Judgment) and by the fused judge (a verdict); the time per

@@ -8,6 +8,7 @@
 #include "engine/external_call.h"
 #include "engine/form_binding.h"
 #include "engine/interval_math.h"
+#include "engine/requirements.h"
 
 namespace kijun::engine {
 
@@ -78,9 +79,7 @@ class Evaluator {
     for (size_t i = 0; i < rules_.items.size(); ++i) {
       const ir::Item& item = rules_.items[i];
       if (item.group >= 0) continue;
-      bool section_asked =
-          item.only_variant.empty() || form.variant.empty() || item.only_variant == form.variant;
-      Truth asked = section_asked ? Truth::kTrue : Truth::kFalse;
+      Truth asked = SectionAsked(item, form.variant) ? Truth::kTrue : Truth::kFalse;
       if (asked == Truth::kTrue && item.asked_when) {
         owner_ = &item.name;
         raised_.clear();
@@ -90,23 +89,8 @@ class Evaluator {
           asked = Eval(*item.asked_when).truth;
         }
       }
-      AnswerState state = (*states_)[i];
-      bool answered = state != AnswerState::kMissing;
-      bool required_here =
-          item.required && (item.required_variants.empty() ||
-                            std::find(item.required_variants.begin(), item.required_variants.end(),
-                                      form.variant) != item.required_variants.end());
-      std::string title = item.label.empty() || item.label == item.name
-                              ? "「" + item.name + "」"
-                              : "「" + item.name + " " + item.label + "」";
-      if (asked == Truth::kTrue && required_here && !answered) {
-        out_.messages.push_back({true, MessageSource::kItem, item.name,
-                                 "必須項目" + title + "が未記入です",
-                                 "required item '" + item.name + "' is missing"});
-      } else if (asked == Truth::kFalse && answered && state != AnswerState::kInvalid) {
-        out_.messages.push_back({false, MessageSource::kItem, item.name,
-                                 title + "はこの様式では記入不要ですが、値が書かれています",
-                                 "'" + item.name + "' is not asked on this form but has a value"});
+      if (auto m = RequirementMessage(item, form.variant, asked, (*states_)[i])) {
+        out_.messages.push_back(std::move(*m));
       }
     }
   }

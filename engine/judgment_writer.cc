@@ -5,9 +5,7 @@
 
 namespace kijun::engine {
 
-namespace {
-
-const char* KindName(ir::ClassificationKind k) {
+const char* ClassificationKindName(ir::ClassificationKind k) {
   switch (k) {
     case ir::ClassificationKind::kDiagnosis:
       return "diagnosis";
@@ -18,6 +16,10 @@ const char* KindName(ir::ClassificationKind k) {
   }
   return "diagnosis";
 }
+
+char TruthLetter(Truth t) { return t == Truth::kUnknown ? 'U' : t == Truth::kTrue ? 'T' : 'F'; }
+
+namespace {
 
 const char* SourceName(MessageSource s) {
   switch (s) {
@@ -44,7 +46,9 @@ void Key(const char* key, std::string& out) {
   out += "\":";
 }
 
-void CalcValue(const ir::Calc& calc, const Value& v, std::string& out) {
+}  // namespace
+
+void WriteCalcValueJson(const ir::Calc& calc, const Value& v, std::string& out) {
   switch (v.kind) {
     case ir::ValueKind::kTruth:
       out += TruthText(v.truth);
@@ -74,7 +78,19 @@ void CalcValue(const ir::Calc& calc, const Value& v, std::string& out) {
   out += "null";
 }
 
-}  // namespace
+void WriteMessageJson(const Message& m, std::string& out) {
+  out += "{\"severity\":";
+  out += m.is_error ? "\"error\"" : "\"warning\"";
+  out += ",\"source\":\"";
+  out += SourceName(m.source);
+  out += "\",\"name\":";
+  WriteJsonString(m.name, out);
+  out += ",\"ja\":";
+  WriteJsonString(m.ja, out);
+  out += ",\"en\":";
+  WriteJsonString(m.en, out);
+  out += '}';
+}
 
 void WriteJsonString(const std::string& text, std::string& out) {
   static const char kHex[] = "0123456789abcdef";
@@ -118,7 +134,8 @@ void WriteJsonString(const std::string& text, std::string& out) {
   out += '"';
 }
 
-void WriteJudgmentJson(const ir::RuleSet& rules, const Judgment& j, std::string& out) {
+void WriteJudgmentJson(const ir::RuleSet& rules, const Judgment& j, std::string& out,
+                       Explanation explanation) {
   out += '{';
   if (!j.id.empty()) {
     Key("id", out);
@@ -144,33 +161,22 @@ void WriteJudgmentJson(const ir::RuleSet& rules, const Judgment& j, std::string&
   out += j.HasErrors() ? "\"errors\"" : "\"ok\"";
   out += ",\"messages\":[";
   for (size_t i = 0; i < j.messages.size(); ++i) {
-    const Message& m = j.messages[i];
     if (i > 0) out += ',';
-    out += "{\"severity\":";
-    out += m.is_error ? "\"error\"" : "\"warning\"";
-    out += ",\"source\":\"";
-    out += SourceName(m.source);
-    out += "\",\"name\":";
-    WriteJsonString(m.name, out);
-    out += ",\"ja\":";
-    WriteJsonString(m.ja, out);
-    out += ",\"en\":";
-    WriteJsonString(m.en, out);
-    out += '}';
+    WriteMessageJson(j.messages[i], out);
   }
   out += "],\"values\":{";
   for (size_t i = 0; i < j.calcs.size(); ++i) {
     if (i > 0) out += ',';
     WriteJsonString(j.calcs[i].name, out);
     out += ':';
-    CalcValue(rules.calcs[i], j.calcs[i].value, out);
+    WriteCalcValueJson(rules.calcs[i], j.calcs[i].value, out);
   }
   out += "},\"judgments\":[";
   for (size_t n = 0; n < j.classifications.size(); ++n) {
     const ClassificationResult& c = j.classifications[n];
     if (n > 0) out += ',';
     out += "{\"kind\":\"";
-    out += KindName(c.kind);
+    out += ClassificationKindName(c.kind);
     out += "\",\"name\":";
     WriteJsonString(c.name, out);
     out += ",\"level\":";
@@ -198,6 +204,19 @@ void WriteJudgmentJson(const ir::RuleSet& rules, const Judgment& j, std::string&
         WriteJsonString(c.deciding_items[k], out);
       }
       out += ']';
+    }
+    if (explanation == Explanation::kTruths) {
+      out += ",\"truths\":\"";
+      for (size_t l = 0; l < c.levels.size(); ++l) {
+        const LevelTrace& level = c.levels[l];
+        if (l > 0) out += ' ';
+        out += TruthLetter(level.result);
+        if (level.otherwise) continue;
+        out += ':';
+        for (const ClauseTrace& clause : level.clauses) out += TruthLetter(clause.result);
+      }
+      out += "\"}";
+      continue;
     }
     out += ",\"explanation\":[";
     for (size_t l = 0; l < c.levels.size(); ++l) {

@@ -13,8 +13,30 @@
 
 namespace kijun::engine {
 
+// How much of the explanation a result line carries.
+enum class Explanation : uint8_t {
+  // Each level's condition and each clause with its result and the values
+  // it read, as shown to people (docs/forms.md, "A result").
+  kWorded,
+  // Each level's and clause's result only, one letter each, in the
+  // classification's "truths" (docs/forms.md, "A compact result"): the
+  // values read are the form's own answers, so `kijun explain` on the form
+  // gives the worded explanation back.
+  kTruths,
+};
+
 // Appends the judgment's JSON (no newline) to `out`.
-void WriteJudgmentJson(const ir::RuleSet& rules, const Judgment& judgment, std::string& out);
+void WriteJudgmentJson(const ir::RuleSet& rules, const Judgment& judgment, std::string& out,
+                       Explanation explanation = Explanation::kWorded);
+
+// Pieces of a result line, shared with the batch path that writes results
+// straight from the native verdict (engine/batch/).
+void WriteMessageJson(const Message& message, std::string& out);
+// A calculated value: a number, true/false, text or null when unknown.
+void WriteCalcValueJson(const ir::Calc& calc, const Value& value, std::string& out);
+const char* ClassificationKindName(ir::ClassificationKind kind);
+// T, F or U (unknown): the letters of a compact result's "truths".
+char TruthLetter(Truth truth);
 
 // Appends `text` as a JSON string (quoted, escaped as nlohmann::json dumps
 // it: UTF-8 kept, control characters escaped).

@@ -54,6 +54,16 @@ json RandomForms::Next() {
   return items;
 }
 
+json RandomForms::NextValid() {
+  json items = json::object();
+  for (size_t slot = 0; slot < rules_.items.size(); ++slot) {
+    const ir::Item& item = rules_.items[slot];
+    if (item.group >= 0) continue;
+    items[item.name] = rng_() % 20 == 0 ? json("不明") : ValidValue(item.schema);
+  }
+  return items;
+}
+
 json RandomForms::ValidAnswer(int slot) { return ValidValue(rules_.items[size_t(slot)].schema); }
 
 json RandomForms::Answer(const ir::ItemSchema& schema, int depth) {

@@ -21,6 +21,11 @@ class RandomForms {
   // The "items" object of a random form.
   nlohmann::json Next();
 
+  // The "items" object of a form as a clinic would send it: every item
+  // outside a repeated group answered with a valid value, about one in 20
+  // 不明.
+  nlohmann::json NextValid();
+
   // A valid answer for item `slot` (never missing, never 不明, never out of
   // range), for refining a form's unknown answers.
   nlohmann::json ValidAnswer(int slot);

@@ -7,7 +7,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config git
   antlr4 libantlr4-runtime-dev default-jre-headless
   llvm-19-dev
-  libpoco-dev libpq-dev postgresql-15 libssl-dev openssl libjemalloc-dev
+  libpoco-dev libpq-dev postgresql-15 libssl-dev openssl libjemalloc-dev libsimdjson-dev
   python3 wrk
   libgtest-dev libgmock-dev libbenchmark-dev
   nlohmann-json3-dev

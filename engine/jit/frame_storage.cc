@@ -74,6 +74,34 @@ void FrameStorage::SetItems(const ir::RuleSet& rules, const BoundForm& bound, co
   Point();
 }
 
+void FrameStorage::StartFrom(const FrameStorage& blank, const FormInput& form) {
+  texts_ = blank.texts_;
+  item_lo_ = blank.item_lo_;
+  item_hi_ = blank.item_hi_;
+  item_truth_ = blank.item_truth_;
+  element_lo_ = blank.element_lo_;
+  element_hi_ = blank.element_hi_;
+  element_truth_ = blank.element_truth_;
+  element_start_ = blank.element_start_;
+  calc_lo_ = blank.calc_lo_;
+  calc_hi_ = blank.calc_hi_;
+  calc_truth_ = blank.calc_truth_;
+  class_level_ = blank.class_level_;
+  class_candidates_ = blank.class_candidates_;
+  class_qualifies_ = blank.class_qualifies_;
+  group_entries_ = blank.group_entries_;
+  frame_.form_date = form.date ? static_cast<double>(*form.date) : 0;
+  frame_.form_date_known = form.date ? 1 : 0;
+  frame_.form_variant = form.variant.empty() || texts_ == nullptr ? -1 : texts_->Find(form.variant);
+  errors_.clear();
+  Point();
+}
+
+FrameStorage::ItemArrays FrameStorage::items() {
+  return {item_lo_.data(),    item_hi_.data(),       item_truth_.data(),   element_lo_.data(),
+          element_hi_.data(), element_truth_.data(), element_start_.data()};
+}
+
 void FrameStorage::SetCalc(int slot, const Value& value) {
   if (value.kind == ir::ValueKind::kText) {
     double id = value.text_known && texts_ != nullptr ? texts_->Find(value.text) : -1;

@@ -22,6 +22,20 @@ class FrameStorage {
   // (the compiled rule set's; it must outlive the storage's use).
   void SetItems(const ir::RuleSet& rules, const BoundForm& bound, const FormInput& form,
                 const TextTable& texts);
+  // Starts a form from `blank`: the same rules' storage laid out by SetItems
+  // from a form with no answers. For binders that then write the answers
+  // straight into the item arrays (engine/batch/frame_binder.h).
+  void StartFrom(const FrameStorage& blank, const FormInput& form);
+  struct ItemArrays {
+    double* lo;
+    double* hi;
+    uint8_t* truth;
+    double* element_lo;
+    double* element_hi;
+    uint8_t* element_truth;
+    const int32_t* element_start;
+  };
+  ItemArrays items();
   // Sets calculated value `slot`.
   void SetCalc(int slot, const Value& value);
   // Sets the decision of classification `slot`.

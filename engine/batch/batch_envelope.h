@@ -1,0 +1,20 @@
+#pragma once
+
+// Reads a form's envelope (id, disease, variant, date, items) from a line
+// parsed by simdjson, for the batch path. Takes only envelopes the
+// reference reader (engine/form_envelope.h) reads without an error and
+// reads them the same way; on anything else it says no, and the caller
+// reads the line the reference way, which words the error.
+
+#include <simdjson.h>
+
+#include "engine/judgment.h"
+
+namespace kijun::engine::batch {
+
+// False when the line needs the reference reader. `items` is the value of
+// "items" when `has_items` (a line without one has no answers).
+bool ReadBatchEnvelope(simdjson::dom::element line, FormInput& form, simdjson::dom::element& items,
+                       bool& has_items);
+
+}  // namespace kijun::engine::batch

@@ -1,0 +1,190 @@
+#include "engine/batch/batch_judge.h"
+
+#include <algorithm>
+
+#include "engine/form_binding.h"
+#include "engine/judgment_writer.h"
+#include "engine/requirements.h"
+
+namespace kijun::engine::batch {
+
+BatchJudge::BatchJudge(const ir::RuleSet& rules, const jit::NativeRuleSet& native)
+    : rules_(rules), native_(native), binder_(rules) {
+  FormInput none;
+  blank_.SetItems(rules, BindForm(rules, nlohmann::json()), none, native.texts());
+  verdict_.resize(size_t(native.layout().size));
+  head_ = "\"disease\":";
+  WriteJsonString(rules.DiseaseKey(), head_);
+  head_ += ",\"rule\":{\"name\":";
+  WriteJsonString(rules.name_ja, head_);
+  if (rules.revision) head_ += ",\"revision\":" + std::to_string(*rules.revision);
+  head_ += ",\"hash\":";
+  WriteJsonString(rules.content_hash, head_);
+  head_ += '}';
+  for (const auto& calc : rules.calcs) {
+    std::string key;
+    WriteJsonString(calc.name, key);
+    calc_keys_.push_back(key + ':');
+  }
+  for (const auto& c : rules.classifications) {
+    std::string head = "{\"kind\":\"";
+    head += ClassificationKindName(c.kind);
+    head += "\",\"name\":";
+    WriteJsonString(c.name, head);
+    head += ",\"level\":";
+    class_heads_.push_back(std::move(head));
+    std::vector<std::string> names;
+    for (const auto& level : c.levels) {
+      std::string name;
+      WriteJsonString(level.name, name);
+      names.push_back(std::move(name));
+    }
+    level_names_.push_back(std::move(names));
+  }
+}
+
+bool BatchJudge::Judge(const FormInput& form, const simdjson::dom::element* items,
+                       std::string& out) {
+  // An unknown variant is a message the reference path words.
+  if (!form.variant.empty() && !rules_.variants.empty() &&
+      std::find(rules_.variants.begin(), rules_.variants.end(), form.variant) ==
+          rules_.variants.end()) {
+    return false;
+  }
+  frame_.StartFrom(blank_, form);
+  if (!binder_.Bind(items, frame_, states_)) return false;
+  native_.Judge()(&frame_.mutable_frame(), verdict_.data());
+  if (!frame_.errors().empty() || !Decide()) return false;
+  calcs_.clear();
+  for (size_t slot = 0; slot < rules_.calcs.size(); ++slot) {
+    if (rules_.calcs[slot].kind == ir::ValueKind::kList) return false;
+    calcs_.push_back(CalcValue(int(slot), form));
+  }
+  Requirements(form);
+  Write(form, out);
+  return true;
+}
+
+bool BatchJudge::Decide() {
+  const jit::VerdictLayout& layout = native_.layout();
+  levels_.clear();
+  for (size_t k = 0; k < rules_.classifications.size(); ++k) {
+    const ir::Classification& c = rules_.classifications[k];
+    // As the interpreter decides: the first level that holds while every
+    // earlier one fails; an unknown earlier level leaves it open.
+    int level = -1;
+    for (size_t l = 0; l < c.levels.size(); ++l) {
+      auto result = c.levels[l].condition ? static_cast<Truth>(verdict_[size_t(layout.level[k][l])])
+                                          : Truth::kTrue;
+      if (result == Truth::kFalse) continue;
+      if (result == Truth::kUnknown) return false;
+      level = int(l);
+      break;
+    }
+    levels_.push_back(level);
+  }
+  return true;
+}
+
+void BatchJudge::Requirements(const FormInput& form) {
+  messages_.clear();
+  const jit::VerdictLayout& layout = native_.layout();
+  for (size_t i = 0; i < rules_.items.size(); ++i) {
+    const ir::Item& item = rules_.items[i];
+    if (item.group >= 0) continue;
+    Truth asked = SectionAsked(item, form.variant) ? Truth::kTrue : Truth::kFalse;
+    if (asked == Truth::kTrue && item.asked_when) {
+      asked = static_cast<Truth>(verdict_[size_t(layout.asked[i])]);
+    }
+    if (auto m = RequirementMessage(item, form.variant, asked, states_[i])) {
+      messages_.push_back(std::move(*m));
+    }
+  }
+  for (size_t i = 0; i < rules_.checks.size(); ++i) {
+    if (static_cast<Truth>(verdict_[size_t(layout.check[i])]) != Truth::kFalse) continue;
+    const ir::Check& check = rules_.checks[i];
+    messages_.push_back(
+        {check.is_error, MessageSource::kCheck, check.name, check.message_ja, check.message_en});
+  }
+}
+
+// As the native judge hands a calculated value to the interpreter
+// (jit::NativeJudge::Calc), rounded as the interpreter rounds it.
+Value BatchJudge::CalcValue(int slot, const FormInput& form) const {
+  const jit::NativeFrame& frame = frame_.frame();
+  const ir::Calc& calc = rules_.calcs[size_t(slot)];
+  double lo = frame.calc_lo[slot], hi = frame.calc_hi[slot];
+  if (calc.kind == ir::ValueKind::kTruth) {
+    return Value::OfTruth(static_cast<Truth>(frame.calc_truth[slot]));
+  }
+  if (calc.kind == ir::ValueKind::kText) {
+    auto id = static_cast<int>(lo);
+    const jit::TextTable& texts = native_.texts();
+    return id < 0               ? Value::UnknownOf(ir::ValueKind::kText)
+           : id < texts.other() ? Value::OfText(texts.Text(id))
+                                : Value::OfText(form.variant);
+  }
+  Value v = Value::OfNumber({lo, hi});
+  if (calc.places >= 0) {
+    v.number = {RoundHalfAway(lo, calc.places), RoundHalfAway(hi, calc.places)};
+  }
+  return v;
+}
+
+void BatchJudge::Write(const FormInput& form, std::string& out) const {
+  out += '{';
+  if (!form.id.empty()) {
+    out += "\"id\":";
+    WriteJsonString(form.id, out);
+    out += ',';
+  }
+  out += head_;
+  if (!form.variant.empty()) {
+    out += ",\"variant\":";
+    WriteJsonString(form.variant, out);
+  }
+  bool errors =
+      std::any_of(messages_.begin(), messages_.end(), [](const Message& m) { return m.is_error; });
+  out += errors ? ",\"status\":\"errors\",\"messages\":[" : ",\"status\":\"ok\",\"messages\":[";
+  for (size_t i = 0; i < messages_.size(); ++i) {
+    if (i > 0) out += ',';
+    WriteMessageJson(messages_[i], out);
+  }
+  out += "],\"values\":{";
+  for (size_t i = 0; i < calcs_.size(); ++i) {
+    if (i > 0) out += ',';
+    out += calc_keys_[i];
+    WriteCalcValueJson(rules_.calcs[i], calcs_[i], out);
+  }
+  out += "},\"judgments\":[";
+  const jit::VerdictLayout& layout = native_.layout();
+  for (size_t k = 0; k < rules_.classifications.size(); ++k) {
+    const ir::Classification& c = rules_.classifications[k];
+    if (k > 0) out += ',';
+    out += class_heads_[k];
+    int level = levels_[k];
+    out += level >= 0 ? level_names_[k][size_t(level)] : std::string("null");
+    if (c.kind != ir::ClassificationKind::kOutcome) {
+      out += level >= 0 && c.qualifying[size_t(level)] ? ",\"qualifies\":true"
+                                                       : ",\"qualifies\":false";
+    }
+    out += ",\"truths\":\"";
+    for (size_t l = 0; l < c.levels.size(); ++l) {
+      if (l > 0) out += ' ';
+      if (!c.levels[l].condition) {
+        out += 'T';
+        continue;
+      }
+      out += TruthLetter(static_cast<Truth>(verdict_[size_t(layout.level[k][l])]));
+      out += ':';
+      auto start = size_t(layout.clause_start[k][l]);
+      auto count = size_t(layout.clause_count[k][l]);
+      for (size_t i = 0; i < count; ++i)
+        out += TruthLetter(static_cast<Truth>(verdict_[start + i]));
+    }
+    out += "\"}";
+  }
+  out += "]}";
+}
+
+}  // namespace kijun::engine::batch

@@ -1,0 +1,64 @@
+#pragma once
+
+// The batch path of one disease version: a form's answers bound straight
+// into the native frame (FrameBinder), the fused judge, and the compact
+// result line (engine/judgment_writer.h, Explanation::kTruths) written from
+// the verdict with the names escaped once per rule set. It takes the forms
+// whose result needs nothing worded by the interpreter: answers the binding
+// accepts without a message, a known variant, no run-time error, and every
+// classification decided (an undecided one lists the unknown items that
+// would decide it, which only the interpreter works out). The caller judges
+// the others on the reference path, which writes the same bytes (tested on
+// every rule file).
+
+#include <simdjson.h>
+
+#include <string>
+#include <vector>
+
+#include "engine/batch/frame_binder.h"
+#include "engine/ir.h"
+#include "engine/jit/frame_storage.h"
+#include "engine/jit/jit_engine.h"
+#include "engine/judgment.h"
+
+namespace kijun::engine::batch {
+
+class BatchJudge {
+ public:
+  // `native` must be `rules` compiled with a fused judge
+  // (NativeRuleSet::Judge() not null); both must outlive the judge.
+  BatchJudge(const ir::RuleSet& rules, const jit::NativeRuleSet& native);
+
+  // Judges one form (`items` null when the line has none) and appends its
+  // compact result (no newline) to `out`. False, with `out` unchanged, when
+  // the form needs the reference path.
+  bool Judge(const FormInput& form, const simdjson::dom::element* items, std::string& out);
+
+ private:
+  // The decided level of each classification into levels_ (-1: none
+  // holds); false when one is undecided.
+  bool Decide();
+  void Requirements(const FormInput& form);
+  Value CalcValue(int slot, const FormInput& form) const;
+  void Write(const FormInput& form, std::string& out) const;
+
+  const ir::RuleSet& rules_;
+  const jit::NativeRuleSet& native_;
+  FrameBinder binder_;
+  jit::FrameStorage blank_;
+  jit::FrameStorage frame_;
+  std::vector<AnswerState> states_;
+  std::vector<uint8_t> verdict_;
+  std::vector<int> levels_;
+  std::vector<Message> messages_;
+  std::vector<Value> calcs_;
+  // Escaped once: `"disease":…,"rule":{…}`, each calculation's `"name":`,
+  // each classification's `{"kind":…,"name":…,"level":` and level names.
+  std::string head_;
+  std::vector<std::string> calc_keys_;
+  std::vector<std::string> class_heads_;
+  std::vector<std::vector<std::string>> level_names_;
+};
+
+}  // namespace kijun::engine::batch

@@ -1,0 +1,204 @@
+// The batch path (engine/batch/) against the reference path: for random
+// forms of every rule file — the differential tester's mix and forms as a
+// clinic sends them — and for lines written to trip the fast JSON reading
+// (repeated keys, -0, 1.0 for 該当, escapes, big numbers), whenever the batch
+// path takes a line its bytes must be exactly those the reference path
+// writes (nlohmann parse, reference binding, the interpreter with the
+// native judge, the compact writer). It must also take most clinic forms,
+// or it would be measuring the fallback.
+
+#include "engine/batch/batch_judge.h"
+
+#include <gtest/gtest.h>
+
+#include "engine/batch/batch_envelope.h"
+#include "engine/form_envelope.h"
+#include "engine/interpreter.h"
+#include "engine/jit/jit_engine.h"
+#include "engine/jit/native_judge.h"
+#include "engine/judgment_writer.h"
+#include "engine/random_forms.h"
+#include "tests/test_support.h"
+
+namespace kijun::engine::batch {
+namespace {
+
+using nlohmann::json;
+
+constexpr int kFormsPerFile = 400;
+
+struct Compiled {
+  ir::RuleSet rules;
+  std::unique_ptr<jit::NativeRuleSet> native;
+};
+
+std::unique_ptr<Compiled> Compile(const std::string& path) {
+  std::string error;
+  auto loaded = testing_support::LoadRules(path, error);
+  EXPECT_TRUE(loaded) << error;
+  if (!loaded) return nullptr;
+  auto c = std::make_unique<Compiled>();
+  c->rules = std::move(*loaded);
+  jit::JitEngine* jit = jit::JitEngine::Get(&error);
+  EXPECT_NE(jit, nullptr) << error;
+  if (jit == nullptr) return nullptr;
+  c->native = jit->Compile(c->rules, error);
+  EXPECT_NE(c->native, nullptr) << error;
+  if (c->native == nullptr) return nullptr;
+  return c;
+}
+
+// The reference path's compact line, or "" when the line is not judged.
+std::string Reference(const Compiled& c, jit::NativeJudge& judge, const std::string& text) {
+  json line = json::parse(text, nullptr, false);
+  if (line.is_discarded()) return "";
+  FormInput form;
+  std::string ja, en;
+  if (!ReadFormEnvelope(line, form, ja, en)) return "";
+  auto items = line.find("items");
+  Judgment j = Judge(c.rules, form, items == line.end() ? json(nullptr) : *items, &judge);
+  std::string out;
+  WriteJudgmentJson(c.rules, j, out, Explanation::kTruths);
+  return out;
+}
+
+// The batch path's line, or "" when it does not take it.
+std::string Batch(BatchJudge& batch, simdjson::dom::parser& parser, const std::string& text) {
+  if (text.find('\\') != std::string::npos) return "";
+  simdjson::dom::element line;
+  if (parser.parse(text).get(line) != simdjson::SUCCESS) return "";
+  FormInput form;
+  simdjson::dom::element items;
+  bool has_items = false;
+  if (!ReadBatchEnvelope(line, form, items, has_items)) return "";
+  std::string out;
+  if (!batch.Judge(form, has_items ? &items : nullptr, out)) return "";
+  EXPECT_FALSE(out.empty());
+  return out;
+}
+
+std::string Line(const ir::RuleSet& rules, int n, const std::string& variant, const json& items) {
+  nlohmann::ordered_json line;
+  line["id"] = "F" + std::to_string(n);
+  line["disease"] = rules.DiseaseKey();
+  if (!variant.empty()) line["variant"] = variant;
+  if (n % 5 != 0) line["date"] = "2024-0" + std::to_string(1 + n % 9) + "-15";
+  line["items"] = items;
+  return line.dump(-1, ' ', false);
+}
+
+class BatchJudgeOnRules : public testing::TestWithParam<std::string> {};
+
+TEST_P(BatchJudgeOnRules, SameBytesAsTheReferencePath) {
+  auto c = Compile(GetParam());
+  ASSERT_TRUE(c);
+  if (c->native->Judge() == nullptr) GTEST_FAIL() << "no fused judge";
+  jit::NativeJudge judge(c->rules, *c->native);
+  BatchJudge batch(c->rules, *c->native);
+  simdjson::dom::parser parser;
+  RandomForms random(c->rules, std::hash<std::string>{}(GetParam()) + 11);
+  int valid_taken = 0;
+  for (int n = 0; n < kFormsPerFile; ++n) {
+    bool valid = n % 2 == 0;
+    std::string text =
+        Line(c->rules, n, random.Variant(), valid ? random.NextValid() : random.Next());
+    std::string fast = Batch(batch, parser, text);
+    if (fast.empty()) continue;
+    valid_taken += valid ? 1 : 0;
+    ASSERT_EQ(fast, Reference(*c, judge, text)) << "form: " << text;
+  }
+  // Forms with every item answered are mostly decided and need no worded
+  // message, so the batch path must take a good share of them.
+  EXPECT_GT(valid_taken, kFormsPerFile / 2 / 10) << "valid forms on the batch path";
+}
+
+INSTANTIATE_TEST_SUITE_P(Diseases, BatchJudgeOnRules,
+                         testing::ValuesIn(testing_support::RuleFilesInDiseases()),
+                         [](const testing::TestParamInfo<std::string>& param) {
+                           return testing_support::RuleFileTestName(param.param);
+                         });
+
+TEST(BatchJudge, LinesThatTripTheFastReading) {
+  auto c = Compile(KIJUN_SOURCE_DIR "/diseases/nanbyo/006_parkinson.kijun");
+  ASSERT_TRUE(c);
+  jit::NativeJudge judge(c->rules, *c->native);
+  BatchJudge batch(c->rules, *c->native);
+  simdjson::dom::parser parser;
+  const std::string head =
+      R"({"id":"X","disease":"指定難病/6","variant":"新規","date":"2024-06-01",)";
+  const std::vector<std::pair<std::string, std::string>> base = {{"A-1", R"("該当")"},
+                                                                 {"B-1", R"("該当")"},
+                                                                 {"C-2", R"("なし")"},
+                                                                 {"Hoehn_Yahr", "3"},
+                                                                 {"性別", R"("男")"},
+                                                                 {"治療効果", R"("改善あり")"},
+                                                                 {"生年月日", R"("1950-05-01")"},
+                                                                 {"生活機能障害度", "2"},
+                                                                 {"発症年月", R"("2019-04")"},
+                                                                 {"診断年月日", R"("2020-01-10")"}};
+  // The answers with `key` answered `value` instead (or added at the end).
+  auto with = [&](const std::string& key, const std::string& value) {
+    std::string out = "{";
+    bool found = false;
+    for (const auto& [k, v] : base) {
+      if (out.size() > 1) out += ',';
+      out += '"' + k + "\":" + (k == key ? value : v);
+      found = found || k == key;
+    }
+    if (!found && !key.empty()) out += ",\"" + key + "\":" + value;
+    return out + "}";
+  };
+  const std::string plain = with("", "");
+  // Lines the batch path must take (and match), then lines it may leave to
+  // the reference path (and must match when it takes them).
+  const std::vector<std::string> taken_lines = {
+      head + R"("items":)" + plain + "}",
+      head + R"("items":)" + with("B-1", "true") + "}",
+      head + R"("items":)" + with("B-1", "2") + "}",
+      head + R"("items":)" + with("Hoehn_Yahr", R"("3度")") + "}",
+      head + R"("items":)" + with("月別医療費総額", "[40000,0,0,0,0,0,0,0,40000,40000,0,35000]") +
+          "}",
+      R"({"disease":"指定難病/6","date":null,"variant":7,"items":)" + plain + "}",
+  };
+  const std::vector<std::string> other_lines = {
+      head + R"("items":)" + with("A-1", R"("非該当"},"A-1":"該当")") + "}",  // repeated key
+      head + R"("items":)" + plain + R"(,"items":{"A-1":"該当"}})",  // repeated envelope key
+      head + R"("items":)" + with("Hoehn_Yahr", "-0") + "}",
+      head + R"("items":)" + with("Hoehn_Yahr", "3.0") + "}",
+      head + R"("items":)" + with("Hoehn_Yahr", "3.5") + "}",
+      head + R"("items":)" + with("Hoehn_Yahr", "18446744073709551615") + "}",
+      head + R"("items":)" + with("Hoehn_Yahr", "1e400") + "}",
+      head + R"("items":)" + with("B-1", "1.0") + "}",
+      head + R"("items":)" + with("B-1", "3") + "}",
+      head + R"("items":)" + with("B-1", R"("不明")") + "}",
+      head + R"("items":)" + with("B-1", "null") + "}",
+      head + R"("items":)" + with("性別", R"("\u7537")") + "}",  // an escape
+      head + R"("items":)" + with("余計", "1") + "}",            // unknown item
+      head + R"("items":)" + with("月別医療費総額", "[1,2,3]") + "}",
+      head + R"("items":)" +
+          with("月別医療費総額", R"([40000,null,"不明",0,0,0,0,0,40000,40000,0,35000])") + "}",
+      head + R"("items":null})",
+      head + R"("items":[]})",
+      R"({"id":7,"disease":"指定難病/6","items":)" + plain + "}",
+      R"({"disease":"指定難病/6","variant":"改訂","items":)" + plain + "}",
+      R"({"disease":"指定難病/6","date":"2024-02-30","items":)" + plain + "}",
+      R"({"disease":"指定難病/6"})",
+      R"({"disease":"指定難病/6","items":)" + plain + "} trailing",
+  };
+  for (const auto& text : taken_lines) {
+    std::string fast = Batch(batch, parser, text);
+    EXPECT_FALSE(fast.empty()) << "not on the batch path: " << text;
+    if (!fast.empty()) {
+      EXPECT_EQ(fast, Reference(*c, judge, text)) << "line: " << text;
+    }
+  }
+  for (const auto& text : other_lines) {
+    std::string fast = Batch(batch, parser, text);
+    if (!fast.empty()) {
+      EXPECT_EQ(fast, Reference(*c, judge, text)) << "line: " << text;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace kijun::engine::batch
