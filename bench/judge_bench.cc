@@ -9,6 +9,8 @@
 
 #include "bench/parkinson_handwritten.h"
 #include "dsl/pass.h"
+#include "engine/batch/batch_envelope.h"
+#include "engine/batch/batch_judge.h"
 #include "engine/interpreter.h"
 #include "engine/jit/frame_storage.h"
 #include "engine/jit/jit_engine.h"
@@ -199,6 +201,48 @@ void BM_StageWriteResult(benchmark::State& state) {
   state.SetBytesProcessed(int64_t(bytes));
 }
 BENCHMARK(BM_StageWriteResult);
+
+// The batch path of `kijun judge --compact` (engine/batch/) on one JSONL
+// line of a form as a clinic sends it (every item answered, 1 in 20 不明):
+// simdjson parse, envelope, binding into the frame, the fused judge and the
+// compact result. Lines the batch path leaves to the reference path (about
+// one in ten, undecided for a 不明) are skipped here and counted.
+void BM_BatchLine(benchmark::State& state) {
+  Workload& w = Parkinson();
+  engine::RandomForms random(w.rules, 7);
+  std::vector<std::string> lines;
+  for (int i = 0; i < 1024; ++i) {
+    nlohmann::ordered_json line = {{"id", "F" + std::to_string(i)},
+                                   {"disease", w.rules.DiseaseKey()},
+                                   {"variant", random.Variant()},
+                                   {"date", "2024-06-01"},
+                                   {"items", random.NextValid()}};
+    lines.push_back(line.dump(-1, ' ', false));
+  }
+  engine::batch::BatchJudge judge(w.rules, *w.native);
+  simdjson::dom::parser parser;
+  engine::FormInput form;
+  std::string out;
+  size_t i = 0, taken = 0, bytes = 0;
+  for (auto _ : state) {
+    const std::string& text = lines[i % 1024];
+    ++i;
+    simdjson::dom::element line, items;
+    bool has_items = false;
+    if (parser.parse(text).get(line) != simdjson::SUCCESS ||
+        !engine::batch::ReadBatchEnvelope(line, form, items, has_items)) {
+      continue;
+    }
+    out.clear();
+    if (judge.Judge(form, has_items ? &items : nullptr, out)) ++taken;
+    bytes += out.size();
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.SetItemsProcessed(int64_t(i));
+  state.counters["taken"] = double(taken) / double(i);
+  state.counters["result_bytes"] = double(bytes) / double(std::max<size_t>(taken, 1));
+}
+BENCHMARK(BM_BatchLine);
 
 // Every rule file in diseases/: 256 random bound forms each, judged by the
 // interpreter (a Judgment) and by the fused judge (a verdict); the time per

@@ -10,11 +10,12 @@
 #include <fstream>
 #include <iostream>
 #include <map>
-#include <optional>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "cli/catalog.h"
@@ -342,7 +343,16 @@ class BatchPath {
     simdjson::dom::element items;
     bool has_items = false;
     if (!engine::batch::ReadBatchEnvelope(line, form_, items, has_items)) return false;
-    const engine::ir::RuleSet* rules = library_.Find(form_.disease, form_.date);
+    // The version in force, remembered per disease and date (the library
+    // does not change during a run).
+    key_ = form_.disease;
+    key_ += '|';
+    key_ += form_.date ? std::to_string(*form_.date) : std::string();
+    auto known = in_force_.find(key_);
+    if (known == in_force_.end()) {
+      known = in_force_.emplace(key_, library_.Find(form_.disease, form_.date)).first;
+    }
+    const engine::ir::RuleSet* rules = known->second;
     if (rules == nullptr) return false;
     auto it = judges_.find(rules);
     if (it == judges_.end()) {
@@ -360,6 +370,8 @@ class BatchPath {
   RuleLibrary& library_;
   simdjson::dom::parser parser_;
   engine::FormInput form_;
+  std::string key_;
+  std::unordered_map<std::string, const engine::ir::RuleSet*> in_force_;
   std::map<const engine::ir::RuleSet*, std::unique_ptr<engine::batch::BatchJudge>> judges_;
 };
 
@@ -443,7 +455,7 @@ int Judge(const Args& args) {
     }
     auto items = line.find("items");
     engine::Judgment j = engine::Judge(*rules, form, items == line.end() ? json(nullptr) : *items,
-                                       library.Compiled(rules));
+                                       library.Compiled(rules), explanation);
     engine::WriteJudgmentJson(*rules, j, result, explanation);
     result += '\n';
     ++judged;
@@ -911,7 +923,8 @@ int main(int argc, char** argv) {
   if (command == "envelope") {
     return RunEnvelopeCommand(std::vector<std::string>(argv + 2, argv + argc));
   }
-  Args args = ParseArgs(argc, argv, 2, {"check", "list", "jit-stats", "no-jit-cache", "compact", "valid"});
+  Args args =
+      ParseArgs(argc, argv, 2, {"check", "list", "jit-stats", "no-jit-cache", "compact", "valid"});
   // Compiled rules are cached on disk so a restart does not recompile.
   const char* home = std::getenv("HOME");
   std::string cache =

@@ -16,8 +16,12 @@ namespace {
 
 class Evaluator {
  public:
-  Evaluator(const ir::RuleSet& rules, Judgment& out, CompiledRules* compiled)
-      : rules_(rules), out_(out), compiled_(compiled) {}
+  Evaluator(const ir::RuleSet& rules, Judgment& out, CompiledRules* compiled,
+            Explanation explanation)
+      : rules_(rules),
+        out_(out),
+        compiled_(compiled),
+        worded_(explanation == Explanation::kWorded) {}
 
   void Observe(ConditionObserver* observer) { observer_ = observer; }
 
@@ -89,9 +93,8 @@ class Evaluator {
           asked = Eval(*item.asked_when).truth;
         }
       }
-      if (auto m = RequirementMessage(item, form.variant, asked, (*states_)[i])) {
-        out_.messages.push_back(std::move(*m));
-      }
+      Requirement met = RequirementOf(item, form.variant, asked, (*states_)[i]);
+      if (met != Requirement::kMet) out_.messages.push_back(RequirementMessage(item, met));
     }
   }
 
@@ -115,7 +118,7 @@ class Evaluator {
         } else {
           trace.result = Eval(*level.condition).truth;
         }
-        trace.condition = level.condition->text;
+        if (worded_) trace.condition = level.condition->text;
         trace.clauses = Clauses(*level.condition, index, int(l));
       } else {
         trace.result = Truth::kTrue;
@@ -215,11 +218,15 @@ class Evaluator {
     std::vector<ClauseTrace> clauses;
     for (const ir::Node* part : parts) {
       ClauseTrace clause;
-      clause.text = part->text;
       if (compiled_ == nullptr ||
           !compiled_->Clause(classification, level, int(clauses.size()), clause.result)) {
         clause.result = Eval(*part).truth;
       }
+      if (!worded_) {
+        clauses.push_back(std::move(clause));
+        continue;
+      }
+      clause.text = part->text;
       for (int slot : part->reads) {
         const ir::Item& item = rules_.items[slot];
         clause.values.emplace_back(item.name,
@@ -652,6 +659,7 @@ class Evaluator {
   const ir::RuleSet& rules_;
   Judgment& out_;
   CompiledRules* compiled_ = nullptr;
+  bool worded_ = true;  // clause texts, conditions and values read (Explanation::kWorded)
   ConditionObserver* observer_ = nullptr;
   std::vector<RaisedError> raised_;
   const FormInput* form_ = nullptr;
@@ -667,14 +675,14 @@ class Evaluator {
 }  // namespace
 
 Judgment Judge(const ir::RuleSet& rules, const FormInput& form, const nlohmann::json& items,
-               CompiledRules* compiled) {
-  return Evaluate(rules, form, BindForm(rules, items), compiled);
+               CompiledRules* compiled, Explanation explanation) {
+  return Evaluate(rules, form, BindForm(rules, items), compiled, explanation);
 }
 
 namespace {
 
 Judgment Run(const ir::RuleSet& rules, const FormInput& form, const BoundForm& bound,
-             CompiledRules* compiled, ConditionObserver* observer) {
+             CompiledRules* compiled, ConditionObserver* observer, Explanation explanation) {
   Judgment out;
   out.id = form.id;
   out.disease = rules.DiseaseKey();
@@ -691,7 +699,7 @@ Judgment Run(const ir::RuleSet& rules, const FormInput& form, const BoundForm& b
                             "様式の区分「" + form.variant + "」はありません (" + known + ")",
                             "unknown form variant '" + form.variant + "' (" + known + ")"});
   }
-  Evaluator evaluator(rules, out, compiled);
+  Evaluator evaluator(rules, out, compiled, explanation);
   evaluator.Observe(observer);
   evaluator.Run(bound, form);
   return out;
@@ -700,13 +708,13 @@ Judgment Run(const ir::RuleSet& rules, const FormInput& form, const BoundForm& b
 }  // namespace
 
 Judgment Evaluate(const ir::RuleSet& rules, const FormInput& form, const BoundForm& bound,
-                  CompiledRules* compiled) {
-  return Run(rules, form, bound, compiled, nullptr);
+                  CompiledRules* compiled, Explanation explanation) {
+  return Run(rules, form, bound, compiled, nullptr, explanation);
 }
 
 Judgment Observe(const ir::RuleSet& rules, const FormInput& form, const nlohmann::json& items,
                  ConditionObserver& observer) {
-  return Run(rules, form, BindForm(rules, items), nullptr, &observer);
+  return Run(rules, form, BindForm(rules, items), nullptr, &observer, Explanation::kWorded);
 }
 
 bool Judgment::HasErrors() const {

@@ -19,13 +19,15 @@ namespace kijun::engine {
 //
 // With `compiled` (the JIT's native code for `rules`), compiled rules run
 // natively and the rest here; the result is the same byte for byte.
+// With Explanation::kTruths the clauses carry only their results.
 Judgment Judge(const ir::RuleSet& rules, const FormInput& form, const nlohmann::json& items,
-               CompiledRules* compiled = nullptr);
+               CompiledRules* compiled = nullptr, Explanation explanation = Explanation::kWorded);
 
 // The same for answers already bound (engine/form_binding.h): everything
 // after binding, for measuring evaluation alone.
 Judgment Evaluate(const ir::RuleSet& rules, const FormInput& form, const BoundForm& bound,
-                  CompiledRules* compiled = nullptr);
+                  CompiledRules* compiled = nullptr,
+                  Explanation explanation = Explanation::kWorded);
 
 // Sees every truth value the interpreter computes, node by node. Used to
 // measure rule coverage (engine/rule_coverage.h), never when judging.

@@ -69,6 +69,19 @@ struct CalcResult {
   Value value;
 };
 
+// How much of the explanation a judgment carries (and its result line).
+enum class Explanation : uint8_t {
+  // Each level's condition and each clause with its result and the values
+  // it read, as shown to people (docs/forms.md, "A result").
+  kWorded,
+  // Each level's and clause's result only (clause texts, conditions and
+  // values read left empty), one letter each in the result line's
+  // classification "truths" (docs/forms.md, "A compact result"): the
+  // values read are the form's own answers, so `kijun explain` on the form
+  // gives the worded explanation back.
+  kTruths,
+};
+
 struct Judgment {
   std::string id;
   std::string disease;

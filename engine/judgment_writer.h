@@ -13,18 +13,6 @@
 
 namespace kijun::engine {
 
-// How much of the explanation a result line carries.
-enum class Explanation : uint8_t {
-  // Each level's condition and each clause with its result and the values
-  // it read, as shown to people (docs/forms.md, "A result").
-  kWorded,
-  // Each level's and clause's result only, one letter each, in the
-  // classification's "truths" (docs/forms.md, "A compact result"): the
-  // values read are the form's own answers, so `kijun explain` on the form
-  // gives the worded explanation back.
-  kTruths,
-};
-
 // Appends the judgment's JSON (no newline) to `out`.
 void WriteJudgmentJson(const ir::RuleSet& rules, const Judgment& judgment, std::string& out,
                        Explanation explanation = Explanation::kWorded);

@@ -5,7 +5,6 @@
 // the interpreter's judgment and the batch path that writes results
 // straight from the native verdict (engine/batch/), so both word the same.
 
-#include <optional>
 #include <string>
 
 #include "engine/ir.h"
@@ -16,9 +15,18 @@ namespace kijun::engine {
 // True when the item's section is on the form's variant ("" = any).
 bool SectionAsked(const ir::Item& item, const std::string& variant);
 
-// The message for `item`, asked as `asked` on a form of `variant`, answered
-// as `state`; nothing when there is nothing to say.
-std::optional<Message> RequirementMessage(const ir::Item& item, const std::string& variant,
-                                          Truth asked, AnswerState state);
+enum class Requirement : uint8_t {
+  kMet,
+  kMissing,   // required, asked and not answered: an error
+  kNotAsked,  // answered though not asked: a warning
+};
+
+// Whether `item`, asked as `asked` on a form of `variant` and answered as
+// `state`, meets its requirement.
+Requirement RequirementOf(const ir::Item& item, const std::string& variant, Truth asked,
+                          AnswerState state);
+
+// The message for an unmet requirement (not kMet).
+Message RequirementMessage(const ir::Item& item, Requirement requirement);
 
 }  // namespace kijun::engine

@@ -21,6 +21,19 @@ BatchJudge::BatchJudge(const ir::RuleSet& rules, const jit::NativeRuleSet& nativ
   head_ += ",\"hash\":";
   WriteJsonString(rules.content_hash, head_);
   head_ += '}';
+  auto add = [this](const Message& m) {
+    std::string json;
+    WriteMessageJson(m, json);
+    message_json_.push_back(std::move(json));
+    message_is_error_.push_back(m.is_error);
+  };
+  for (const auto& item : rules.items) {
+    add(RequirementMessage(item, Requirement::kMissing));
+    add(RequirementMessage(item, Requirement::kNotAsked));
+  }
+  for (const auto& check : rules.checks) {
+    add({check.is_error, MessageSource::kCheck, check.name, check.message_ja, check.message_en});
+  }
   for (const auto& calc : rules.calcs) {
     std::string key;
     WriteJsonString(calc.name, key);
@@ -96,16 +109,18 @@ void BatchJudge::Requirements(const FormInput& form) {
     if (asked == Truth::kTrue && item.asked_when) {
       asked = static_cast<Truth>(verdict_[size_t(layout.asked[i])]);
     }
-    if (auto m = RequirementMessage(item, form.variant, asked, states_[i])) {
-      messages_.push_back(std::move(*m));
+    Requirement met = RequirementOf(item, form.variant, asked, states_[i]);
+    if (met != Requirement::kMet) {
+      messages_.push_back(int(2 * i) + (met == Requirement::kMissing ? 0 : 1));
     }
   }
+  auto first_check = int(2 * rules_.items.size());
   for (size_t i = 0; i < rules_.checks.size(); ++i) {
     if (static_cast<Truth>(verdict_[size_t(layout.check[i])]) != Truth::kFalse) continue;
-    const ir::Check& check = rules_.checks[i];
-    messages_.push_back(
-        {check.is_error, MessageSource::kCheck, check.name, check.message_ja, check.message_en});
+    messages_.push_back(first_check + int(i));
   }
+  errors_ = false;
+  for (int m : messages_) errors_ = errors_ || message_is_error_[size_t(m)];
 }
 
 // As the native judge hands a calculated value to the interpreter
@@ -143,12 +158,10 @@ void BatchJudge::Write(const FormInput& form, std::string& out) const {
     out += ",\"variant\":";
     WriteJsonString(form.variant, out);
   }
-  bool errors =
-      std::any_of(messages_.begin(), messages_.end(), [](const Message& m) { return m.is_error; });
-  out += errors ? ",\"status\":\"errors\",\"messages\":[" : ",\"status\":\"ok\",\"messages\":[";
+  out += errors_ ? ",\"status\":\"errors\",\"messages\":[" : ",\"status\":\"ok\",\"messages\":[";
   for (size_t i = 0; i < messages_.size(); ++i) {
     if (i > 0) out += ',';
-    WriteMessageJson(messages_[i], out);
+    out += message_json_[size_t(messages_[i])];
   }
   out += "],\"values\":{";
   for (size_t i = 0; i < calcs_.size(); ++i) {

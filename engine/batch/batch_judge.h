@@ -51,7 +51,9 @@ class BatchJudge {
   std::vector<AnswerState> states_;
   std::vector<uint8_t> verdict_;
   std::vector<int> levels_;
-  std::vector<Message> messages_;
+  // The messages of this form: indexes into message_json_.
+  std::vector<int> messages_;
+  bool errors_ = false;
   std::vector<Value> calcs_;
   // Escaped once: `"disease":…,"rule":{…}`, each calculation's `"name":`,
   // each classification's `{"kind":…,"name":…,"level":` and level names.
@@ -59,6 +61,10 @@ class BatchJudge {
   std::vector<std::string> calc_keys_;
   std::vector<std::string> class_heads_;
   std::vector<std::vector<std::string>> level_names_;
+  // Every message the batch path can give, as JSON, with whether it is an
+  // error: per item its kMissing then kNotAsked message, then per check.
+  std::vector<std::string> message_json_;
+  std::vector<bool> message_is_error_;
 };
 
 }  // namespace kijun::engine::batch

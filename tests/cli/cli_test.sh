@@ -65,6 +65,21 @@ expect_contains judge "$work/r1.jsonl" '"insufficient_data":["A-1"]'
 expect_contains judge "$work/r1.jsonl" '{"line":4,"status":"invalid"'
 expect_contains judge "$work/r1.jsonl" '"id":"X-1","status":"invalid"'
 expect_contains judge "$work/err" "judged,"
+# judge --compact: the same forms (the examples, random forms of the mix the
+# differential tester uses, forms as a clinic sends them) give the same
+# bytes on the interpreter and on the JIT's batch path, which takes most of
+# the clinic forms.
+{ cat "$src/diseases/examples/forms.jsonl"
+  "$kijun" forms --rules "$src/diseases" --count 500 --seed 3
+  "$kijun" forms --rules "$src/diseases" --valid --count 1500 --seed 4; } > "$work/compact_in.jsonl"
+"$kijun" judge --rules "$src/diseases" --compact --engine interp --in "$work/compact_in.jsonl" \
+  --out "$work/ci.jsonl" 2>/dev/null || fail "judge --compact (interp) must exit 0"
+"$kijun" judge --rules "$src/diseases" --compact --in "$work/compact_in.jsonl" --out "$work/cj.jsonl" \
+  2> "$work/err" || fail "judge --compact (jit) must exit 0"
+cmp -s "$work/ci.jsonl" "$work/cj.jsonl" || fail "judge --compact: the engines must write the same bytes"
+expect_contains compact "$work/cj.jsonl" '"name":"判定","level":"認定相当","truths":"'
+batched=$(sed -n 's/.*(\([0-9]*\) on the batch path).*/\1/p' "$work/err")
+[ "${batched:-0}" -ge 1000 ] || fail "judge --compact: only ${batched:-0} of 1,500 clinic forms on the batch path"
 
 # explain: Japanese by default, English on request.
 "$kijun" explain --rules "$src/diseases" "$src/diseases/examples/parkinson_form.json" > "$work/out" 2>&1 || fail "explain"

@@ -56,9 +56,15 @@ std::string Reference(const Compiled& c, jit::NativeJudge& judge, const std::str
   std::string ja, en;
   if (!ReadFormEnvelope(line, form, ja, en)) return "";
   auto items = line.find("items");
-  Judgment j = Judge(c.rules, form, items == line.end() ? json(nullptr) : *items, &judge);
+  const json& answers = items == line.end() ? json(nullptr) : *items;
+  Judgment j = Judge(c.rules, form, answers, &judge, Explanation::kTruths);
   std::string out;
   WriteJudgmentJson(c.rules, j, out, Explanation::kTruths);
+  // Leaving the clauses unworded changes nothing else on the line.
+  Judgment worded = Judge(c.rules, form, answers, &judge);
+  std::string worded_out;
+  WriteJudgmentJson(c.rules, worded, worded_out, Explanation::kTruths);
+  EXPECT_EQ(out, worded_out);
   return out;
 }
 
