@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "engine/form_binding.h"
+#include "engine/jit/fault_guard.h"
 #include "engine/judgment_writer.h"
 #include "engine/requirements.h"
 
@@ -64,9 +65,13 @@ bool BatchJudge::Judge(const FormInput& form, const simdjson::dom::element* item
           rules_.variants.end()) {
     return false;
   }
+  if (native_.faulted()) return false;
   frame_.StartFrom(blank_, form);
   if (!binder_.Bind(items, frame_, states_)) return false;
-  native_.Judge()(&frame_.mutable_frame(), verdict_.data());
+  // A fault in the native code: the reference path judges this form (and
+  // every later one) on the interpreter and reports it.
+  jit::NativeJudgeFunction judge = native_.Judge();
+  if (!jit::RunGuarded([&] { judge(&frame_.mutable_frame(), verdict_.data()); })) return false;
   if (!frame_.errors().empty() || !Decide()) return false;
   calcs_.clear();
   for (size_t slot = 0; slot < rules_.calcs.size(); ++slot) {

@@ -100,6 +100,35 @@ void OptimizeIr(llvm::Module& module) {
   passes.run(module, mam);
 }
 
+// The failure injected for testing (JitEngine::InjectFault).
+struct InjectedFault {
+  std::mutex mutex;
+  std::string spec;
+  InjectedFault() {
+    const char* env = std::getenv("KIJUN_JIT_FAULT");
+    if (env != nullptr) spec = env;
+  }
+  bool Is(const std::string& kind, const std::string& disease) {
+    std::lock_guard<std::mutex> lock(mutex);
+    return spec == kind + ":" + disease;
+  }
+};
+
+InjectedFault& Injected() {
+  static InjectedFault fault;
+  return fault;
+}
+
+// Stand-ins for generated code that faults: a write through a null pointer.
+void FaultingJudge(NativeFrame* /*frame*/, uint8_t* /*verdict*/) {
+  volatile int* nowhere = nullptr;
+  *nowhere = 1;
+}
+void FaultingRoot(const NativeFrame* /*frame*/, NativeValue* /*out*/) {
+  volatile int* nowhere = nullptr;
+  *nowhere = 1;
+}
+
 // A short hex digest naming a cached object.
 std::string ObjectKey(const std::string& material) {
   return dsl::Sha256Hex(material).substr(0, 40);
@@ -192,7 +221,16 @@ int JitEngine::cache_hits() const { return impl_->cache ? impl_->cache->hits() :
 int JitEngine::cache_misses() const { return impl_->cache ? impl_->cache->misses() : 0; }
 int JitEngine::cache_rejected() const { return impl_->cache ? impl_->cache->rejected() : 0; }
 
+void JitEngine::InjectFault(const std::string& spec) {
+  std::lock_guard<std::mutex> lock(Injected().mutex);
+  Injected().spec = spec;
+}
+
 std::unique_ptr<NativeRuleSet> JitEngine::Compile(const ir::RuleSet& rules, std::string& error) {
+  if (Injected().Is("compile", rules.DiseaseKey())) {
+    error = "injected compile failure (KIJUN_JIT_FAULT)";
+    return nullptr;
+  }
   auto context = std::make_unique<llvm::LLVMContext>();
   std::vector<CompiledRoot> roots;
   auto module = GenerateModule(rules, *context, "kijun_rule", roots);
@@ -281,6 +319,14 @@ std::unique_ptr<NativeRuleSet> JitEngine::Compile(const ir::RuleSet& rules, std:
         break;
     }
     ++native->compiled_;
+  }
+  if (Injected().Is("crash", rules.DiseaseKey())) {
+    if (native->judge_ != nullptr) native->judge_ = FaultingJudge;
+    for (auto& fn : native->calcs_) fn = fn != nullptr ? FaultingRoot : nullptr;
+    for (auto& fn : native->checks_) fn = fn != nullptr ? FaultingRoot : nullptr;
+    for (auto& level : native->levels_) {
+      for (auto& fn : level) fn = fn != nullptr ? FaultingRoot : nullptr;
+    }
   }
   return native;
 }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -38,6 +39,11 @@ class NativeRuleSet {
   // How many rules were compiled, of how many.
   int compiled() const { return compiled_; }
   int total() const { return total_; }
+  // Whether this code faulted while running (engine/jit/fault_guard.h);
+  // from then on the rule set runs on the interpreter.
+  bool faulted() const { return faulted_.load(std::memory_order_relaxed); }
+  // Marks it faulted; true only for the first caller, which reports it.
+  bool MarkFaulted() const { return !faulted_.exchange(true); }
 
  private:
   friend class JitEngine;
@@ -52,6 +58,7 @@ class NativeRuleSet {
   TextTable texts_;
   int compiled_ = 0;
   int total_ = 0;
+  mutable std::atomic<bool> faulted_{false};
 };
 
 // The process's one LLVM ORC LLJIT. Thread-safe: Compile may be called from
@@ -71,6 +78,13 @@ class JitEngine {
   // Compiles `rules`. On failure returns null and sets `error`; the rules can
   // still run on the interpreter.
   std::unique_ptr<NativeRuleSet> Compile(const ir::RuleSet& rules, std::string& error);
+
+  // A failure injected for testing that one disease's failure leaves the
+  // others alone: "compile:KEY" makes Compile of disease KEY (as
+  // RuleSet::DiseaseKey() names it, e.g. 指定難病/6) fail, "crash:KEY" gives
+  // it native functions that write through a null pointer; "" injects
+  // nothing. The KIJUN_JIT_FAULT environment variable sets it at start.
+  static void InjectFault(const std::string& spec);
 
   ~JitEngine();
 

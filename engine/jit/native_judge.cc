@@ -1,5 +1,9 @@
 #include "engine/jit/native_judge.h"
 
+#include <iostream>
+
+#include "engine/jit/fault_guard.h"
+
 namespace kijun::engine::jit {
 
 void NativeJudge::Begin(const BoundForm& bound, const FormInput& form) {
@@ -10,11 +14,22 @@ void NativeJudge::Begin(const BoundForm& bound, const FormInput& form) {
 
 bool NativeJudge::Decide() {
   NativeJudgeFunction judge = native_.Judge();
-  if (judge == nullptr) return false;
+  if (judge == nullptr || native_.faulted()) return false;
   verdict_.resize(size_t(native_.layout().size));
   storage_.errors().clear();
-  judge(&storage_.mutable_frame(), verdict_.data());
+  if (!RunGuarded([&] { judge(&storage_.mutable_frame(), verdict_.data()); })) {
+    Faulted();
+    return false;
+  }
   return true;
+}
+
+void NativeJudge::Faulted() {
+  storage_.errors().clear();
+  if (!native_.MarkFaulted()) return;
+  std::cerr << "kijun: 「" << rules_.DiseaseKey()
+            << "」のネイティブコードが異常終了したため、以後インタプリタで判定します / "
+               "native code faulted, judging this disease on the interpreter from now on\n";
 }
 
 void NativeJudge::Raised(int root, std::vector<RaisedError>& errors) const {
@@ -24,9 +39,12 @@ void NativeJudge::Raised(int root, std::vector<RaisedError>& errors) const {
 }
 
 bool NativeJudge::Run(NativeFunction fn, NativeValue& out, std::vector<RaisedError>& errors) {
-  if (fn == nullptr) return false;
+  if (fn == nullptr || native_.faulted()) return false;
   storage_.errors().clear();
-  fn(&storage_.frame(), &out);
+  if (!RunGuarded([&] { fn(&storage_.frame(), &out); })) {
+    Faulted();
+    return false;
+  }
   for (const auto& e : storage_.errors()) {
     errors.push_back({static_cast<RuntimeError>(e.code), e.a, e.b, e.ja, e.en});
   }

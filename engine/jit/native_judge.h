@@ -36,7 +36,10 @@ class NativeJudge : public CompiledRules {
   const std::vector<uint8_t>& verdict() const { return verdict_; }
 
  private:
+  // Runs native code under the fault guard (engine/jit/fault_guard.h);
+  // after a fault the rule set is marked and every hook says "not compiled".
   bool Run(NativeFunction fn, NativeValue& out, std::vector<RaisedError>& errors);
+  void Faulted();
   // The errors rule `root` raised during the fused judgment, into `errors`.
   void Raised(int root, std::vector<RaisedError>& errors) const;
 

@@ -80,6 +80,13 @@ cmp -s "$work/ci.jsonl" "$work/cj.jsonl" || fail "judge --compact: the engines m
 expect_contains compact "$work/cj.jsonl" '"name":"判定","level":"認定相当","truths":"'
 batched=$(sed -n 's/.*(\([0-9]*\) on the batch path).*/\1/p' "$work/err")
 [ "${batched:-0}" -ge 1000 ] || fail "judge --compact: only ${batched:-0} of 1,500 clinic forms on the batch path"
+# A fault in one disease's native code (injected): the run goes on, that
+# disease is judged on the interpreter (same bytes), and it is reported.
+KIJUN_JIT_FAULT="crash:指定難病/6" "$kijun" judge --rules "$src/diseases" --compact \
+  --in "$work/compact_in.jsonl" --out "$work/cf.jsonl" 2> "$work/err" \
+  || fail "judge with faulting native code must exit 0"
+cmp -s "$work/ci.jsonl" "$work/cf.jsonl" || fail "judge: a faulting disease must be judged as the interpreter judges it"
+expect_contains fault "$work/err" "native code faulted, judging this disease on the interpreter from now on"
 
 # explain: Japanese by default, English on request.
 "$kijun" explain --rules "$src/diseases" "$src/diseases/examples/parkinson_form.json" > "$work/out" 2>&1 || fail "explain"
