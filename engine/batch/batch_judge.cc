@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "engine/form_binding.h"
+#include "engine/interpreter.h"
 #include "engine/jit/fault_guard.h"
 #include "engine/judgment_writer.h"
 #include "engine/requirements.h"
@@ -10,7 +11,7 @@
 namespace kijun::engine::batch {
 
 BatchJudge::BatchJudge(const ir::RuleSet& rules, const jit::NativeRuleSet& native)
-    : rules_(rules), native_(native), binder_(rules) {
+    : rules_(rules), native_(native), binder_(rules), judge_(rules, native) {
   FormInput none;
   blank_.SetItems(rules, BindForm(rules, nlohmann::json()), none, native.texts());
   verdict_.resize(size_t(native.layout().size));
@@ -72,7 +73,14 @@ bool BatchJudge::Judge(const FormInput& form, const simdjson::dom::element* item
   // every later one) on the interpreter and reports it.
   jit::NativeJudgeFunction judge = native_.Judge();
   if (!jit::RunGuarded([&] { judge(&frame_.mutable_frame(), verdict_.data()); })) return false;
-  if (!frame_.errors().empty() || !Decide()) return false;
+  if (!frame_.errors().empty()) return false;
+  if (!Decide()) {
+    BoundForm bound;
+    if (!Rebuild(bound)) return false;
+    Judgment j = Evaluate(rules_, form, bound, &judge_, Explanation::kTruths);
+    WriteJudgmentJson(rules_, j, out, Explanation::kTruths);
+    return true;
+  }
   calcs_.clear();
   for (size_t slot = 0; slot < rules_.calcs.size(); ++slot) {
     if (rules_.calcs[slot].kind == ir::ValueKind::kList) return false;
@@ -80,6 +88,65 @@ bool BatchJudge::Judge(const FormInput& form, const simdjson::dom::element* item
   }
   Requirements(form);
   Write(form, out);
+  return true;
+}
+
+bool BatchJudge::Rebuild(BoundForm& bound) const {
+  const jit::NativeFrame& frame = frame_.frame();
+  size_t n = rules_.items.size();
+  bound.values.clear();
+  bound.values.reserve(n);
+  bound.states = states_;
+  bound.group_entries.assign(rules_.groups.size(), 0);
+  bound.messages.clear();
+  for (size_t slot = 0; slot < n; ++slot) {
+    const ir::ItemSchema& s = rules_.items[slot].schema;
+    bool given = states_[slot] == AnswerState::kGiven;
+    switch (s.kind) {
+      case ir::ItemKind::kAnswer:
+      case ir::ItemKind::kYesNo:
+        bound.values.push_back(Value::OfTruth(static_cast<Truth>(frame.item_truth[slot])));
+        break;
+      case ir::ItemKind::kText:
+        bound.values.push_back(given ? Value::OfText(std::string(binder_.Text(int(slot))))
+                                     : Value::UnknownOf(ir::ValueKind::kText));
+        break;
+      case ir::ItemKind::kChoices: {
+        Value list = Value::UnknownOf(ir::ValueKind::kList);
+        if (given) {
+          list.list_known = true;
+          for (double code : binder_.Codes(int(slot))) {
+            list.list.push_back(Value::OfNumber(Number::Exact(code)));
+          }
+        }
+        bound.values.push_back(std::move(list));
+        break;
+      }
+      case ir::ItemKind::kList: {
+        const ir::ItemSchema& element = s.element_schema.front();
+        if (element.kind == ir::ItemKind::kText || element.kind == ir::ItemKind::kChoices ||
+            element.kind == ir::ItemKind::kList) {
+          return false;
+        }
+        bool truths = element.kind == ir::ItemKind::kAnswer || element.kind == ir::ItemKind::kYesNo;
+        Value list;
+        list.kind = ir::ValueKind::kList;
+        list.list_known = true;
+        auto start = size_t(frame.element_start[slot]);
+        for (size_t e = start; e < start + size_t(s.list_size); ++e) {
+          list.list.push_back(truths ? Value::OfTruth(static_cast<Truth>(frame.element_truth[e]))
+                                     : Value::OfNumber({frame.element_lo[e], frame.element_hi[e]}));
+        }
+        bound.values.push_back(std::move(list));
+        break;
+      }
+      case ir::ItemKind::kGroup:
+        bound.values.push_back(UnknownValueOf(s));
+        break;
+      default:
+        bound.values.push_back(Value::OfNumber({frame.item_lo[slot], frame.item_hi[slot]}));
+    }
+  }
   return true;
 }
 

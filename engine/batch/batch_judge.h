@@ -4,12 +4,13 @@
 // into the native frame (FrameBinder), the fused judge, and the compact
 // result line (engine/judgment_writer.h, Explanation::kTruths) written from
 // the verdict with the names escaped once per rule set. It takes the forms
-// whose result needs nothing worded by the interpreter: answers the binding
-// accepts without a message, a known variant, no run-time error, and every
-// classification decided (an undecided one lists the unknown items that
-// would decide it, which only the interpreter works out). The caller judges
-// the others on the reference path, which writes the same bytes (tested on
-// every rule file).
+// whose answers the binding accepts without a message, with a known variant
+// and no run-time error. When a classification is undecided (its result
+// lists the unknown items that would decide it, which only the interpreter
+// works out), the reference binding's values are rebuilt from the frame and
+// the interpreter, with the native judge, judges the form without wording
+// its clauses. The caller judges the other forms on the reference path,
+// which writes the same bytes (tested on every rule file).
 
 #include <simdjson.h>
 
@@ -17,9 +18,11 @@
 #include <vector>
 
 #include "engine/batch/frame_binder.h"
+#include "engine/form_binding.h"
 #include "engine/ir.h"
 #include "engine/jit/frame_storage.h"
 #include "engine/jit/jit_engine.h"
+#include "engine/jit/native_judge.h"
 #include "engine/judgment.h"
 
 namespace kijun::engine::batch {
@@ -35,6 +38,12 @@ class BatchJudge {
   // the form needs the reference path.
   bool Judge(const FormInput& form, const simdjson::dom::element* items, std::string& out);
 
+  // The answers of the form last bound, as the reference binding
+  // (engine/form_binding.h) gives them, rebuilt from the frame; false when
+  // the frame cannot say (a multiple choice of more than 53 options, a list
+  // of texts). For undecided forms, and for testing.
+  bool Rebuild(BoundForm& bound) const;
+
  private:
   // The decided level of each classification into levels_ (-1: none
   // holds); false when one is undecided.
@@ -48,6 +57,7 @@ class BatchJudge {
   FrameBinder binder_;
   jit::FrameStorage blank_;
   jit::FrameStorage frame_;
+  jit::NativeJudge judge_;
   std::vector<AnswerState> states_;
   std::vector<uint8_t> verdict_;
   std::vector<int> levels_;

@@ -78,6 +78,8 @@ FrameBinder::FrameBinder(const ir::RuleSet& rules) : rules_(rules) {
   }
   for (const auto& group : rules.groups) keys_.emplace_back(group.name, -1);
   std::sort(keys_.begin(), keys_.end());
+  texts_.resize(rules.items.size());
+  codes_.resize(rules.items.size());
 }
 
 int FrameBinder::Slot(std::string_view key) {
@@ -183,9 +185,11 @@ bool FrameBinder::BindAnswer(int slot, element answer, jit::FrameStorage::ItemAr
       if (answer.type() != element_type::ARRAY) return false;
       uint64_t set = 0;
       simdjson::dom::array chosen = answer.get_array().value_unsafe();
+      codes_[at].clear();
       for (element el : chosen) {
         const ir::ChoiceOption* o = FindOption(s, el);
         if (o == nullptr) return false;
+        codes_[at].push_back(double(o->code));
         for (size_t i = 0; i < s.options.size() && i < 64; ++i) {
           if (s.options[i].code == o->code) set |= uint64_t{1} << i;
         }
@@ -225,7 +229,9 @@ bool FrameBinder::BindAnswer(int slot, element answer, jit::FrameStorage::ItemAr
       if (!Scalar(s, answer, number, truth)) return false;
       if (s.kind == ir::ItemKind::kAnswer || s.kind == ir::ItemKind::kYesNo) {
         frame.truth[at] = truth;
-      } else if (s.kind != ir::ItemKind::kText) {
+      } else if (s.kind == ir::ItemKind::kText) {
+        texts_[at] = answer.get_string().value_unsafe();
+      } else {
         frame.lo[at] = frame.hi[at] = number;
       }
       return true;

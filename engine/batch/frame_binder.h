@@ -33,6 +33,13 @@ class FrameBinder {
   bool Bind(const simdjson::dom::element* items, jit::FrameStorage& frame,
             std::vector<AnswerState>& states);
 
+  // What the frame does not hold, for rebuilding the reference binding's
+  // values from it (BatchJudge, for undecided forms): the text of each
+  // answered text item (a view into the parsed line) and the codes of each
+  // answered multiple choice, in the order given. Valid until the next Bind.
+  std::string_view Text(int slot) const { return texts_[size_t(slot)]; }
+  const std::vector<double>& Codes(int slot) const { return codes_[size_t(slot)]; }
+
  private:
   bool BindAnswer(int slot, simdjson::dom::element answer, jit::FrameStorage::ItemArrays& frame);
   // A single value of `schema` as the reference binding reads it: a number,
@@ -47,6 +54,8 @@ class FrameBinder {
   std::vector<std::pair<std::string, int>> keys_;
   size_t cursor_ = 0;
   std::vector<uint8_t> seen_;
+  std::vector<std::string_view> texts_;
+  std::vector<std::vector<double>> codes_;
 };
 
 }  // namespace kijun::engine::batch
