@@ -335,14 +335,9 @@ class BatchPath {
   explicit BatchPath(RuleLibrary& library) : library_(library) {}
 
   bool Judge(const std::string& text, std::string& out) {
-    // Escapes are rare in forms; a line with one is read by the reference
-    // parser, so strings never need unescaping here.
-    if (text.find('\\') != std::string::npos) return false;
-    simdjson::dom::element line;
-    if (parser_.parse(text).get(line) != simdjson::SUCCESS) return false;
     simdjson::dom::element items;
     bool has_items = false;
-    if (!engine::batch::ReadBatchEnvelope(line, form_, items, has_items)) return false;
+    if (!engine::batch::ReadBatchLine(parser_, text, form_, items, has_items)) return false;
     // The version in force, remembered per disease and date (the library
     // does not change during a run).
     key_ = form_.disease;

@@ -52,4 +52,12 @@ bool ReadBatchEnvelope(simdjson::dom::element line, FormInput& form, simdjson::d
   return true;
 }
 
+bool ReadBatchLine(simdjson::dom::parser& parser, const std::string& text, FormInput& form,
+                   simdjson::dom::element& items, bool& has_items) {
+  if (text.find('\\') != std::string::npos) return false;
+  simdjson::dom::element line;
+  if (parser.parse(text).get(line) != simdjson::SUCCESS) return false;
+  return ReadBatchEnvelope(line, form, items, has_items);
+}
+
 }  // namespace kijun::engine::batch

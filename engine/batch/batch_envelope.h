@@ -8,6 +8,8 @@
 
 #include <simdjson.h>
 
+#include <string>
+
 #include "engine/judgment.h"
 
 namespace kijun::engine::batch {
@@ -16,5 +18,12 @@ namespace kijun::engine::batch {
 // "items" when `has_items` (a line without one has no answers).
 bool ReadBatchEnvelope(simdjson::dom::element line, FormInput& form, simdjson::dom::element& items,
                        bool& has_items);
+
+// Parses one JSONL line with `parser` and reads its envelope: false when the
+// line needs the reference path (it holds an escape — so strings never need
+// unescaping here —, is not valid JSON, or its envelope is not plain).
+// `items` lives until the parser's next parse.
+bool ReadBatchLine(simdjson::dom::parser& parser, const std::string& text, FormInput& form,
+                   simdjson::dom::element& items, bool& has_items);
 
 }  // namespace kijun::engine::batch

@@ -200,20 +200,11 @@ void BatchJudge::Requirements(const FormInput& form) {
 Value BatchJudge::CalcValue(int slot, const FormInput& form) const {
   const jit::NativeFrame& frame = frame_.frame();
   const ir::Calc& calc = rules_.calcs[size_t(slot)];
-  double lo = frame.calc_lo[slot], hi = frame.calc_hi[slot];
-  if (calc.kind == ir::ValueKind::kTruth) {
-    return Value::OfTruth(static_cast<Truth>(frame.calc_truth[slot]));
-  }
-  if (calc.kind == ir::ValueKind::kText) {
-    auto id = static_cast<int>(lo);
-    const jit::TextTable& texts = native_.texts();
-    return id < 0               ? Value::UnknownOf(ir::ValueKind::kText)
-           : id < texts.other() ? Value::OfText(texts.Text(id))
-                                : Value::OfText(form.variant);
-  }
-  Value v = Value::OfNumber({lo, hi});
-  if (calc.places >= 0) {
-    v.number = {RoundHalfAway(lo, calc.places), RoundHalfAway(hi, calc.places)};
+  Value v = jit::DecodeNativeValue(
+      calc.kind, {frame.calc_lo[slot], frame.calc_hi[slot], frame.calc_truth[slot]},
+      native_.texts(), form.variant);
+  if (v.kind == ir::ValueKind::kNumber && calc.places >= 0) {
+    v.number = {RoundHalfAway(v.number.lo, calc.places), RoundHalfAway(v.number.hi, calc.places)};
   }
   return v;
 }

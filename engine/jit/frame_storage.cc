@@ -28,6 +28,18 @@ void EncodeChoices(const ir::ItemSchema& schema, const Value& v, double& bits, u
 
 }  // namespace
 
+Value DecodeNativeValue(ir::ValueKind kind, const NativeValue& v, const TextTable& texts,
+                        const std::string& variant) {
+  if (kind == ir::ValueKind::kTruth) return Value::OfTruth(static_cast<Truth>(v.truth));
+  if (kind == ir::ValueKind::kText) {
+    auto id = static_cast<int>(v.lo);
+    return id < 0               ? Value::UnknownOf(ir::ValueKind::kText)
+           : id < texts.other() ? Value::OfText(texts.Text(id))
+                                : Value::OfText(variant);
+  }
+  return Value::OfNumber({v.lo, v.hi});
+}
+
 void FrameStorage::SetItems(const ir::RuleSet& rules, const BoundForm& bound, const FormInput& form,
                             const TextTable& texts) {
   texts_ = &texts;

@@ -67,4 +67,10 @@ class FrameStorage {
   NativeFrame frame_;
 };
 
+// A value the native code computed, as the interpreter's Value of `kind`:
+// the inverse of how the frame encodes values (a text as its id in `texts`,
+// TextTable::other() standing for the form's `variant`).
+Value DecodeNativeValue(ir::ValueKind kind, const NativeValue& value, const TextTable& texts,
+                        const std::string& variant);
+
 }  // namespace kijun::engine::jit

@@ -60,18 +60,7 @@ bool NativeJudge::Calc(int slot, Value& out, std::vector<RaisedError>& errors) {
   } else if (!Run(native_.Calc(slot), v, errors)) {
     return false;
   }
-  ir::ValueKind kind = rules_.calcs[size_t(slot)].kind;
-  if (kind == ir::ValueKind::kTruth) {
-    out = Value::OfTruth(static_cast<Truth>(v.truth));
-  } else if (kind == ir::ValueKind::kText) {
-    auto id = static_cast<int>(v.lo);
-    const TextTable& texts = native_.texts();
-    out = id < 0               ? Value::UnknownOf(ir::ValueKind::kText)
-          : id < texts.other() ? Value::OfText(texts.Text(id))
-                               : Value::OfText(variant_);
-  } else {
-    out = Value::OfNumber({v.lo, v.hi});
-  }
+  out = DecodeNativeValue(rules_.calcs[size_t(slot)].kind, v, native_.texts(), variant_);
   return true;
 }
 
