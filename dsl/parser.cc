@@ -9,6 +9,7 @@
 #include "KijunLexer.h"
 #include "KijunParser.h"
 #include "dsl/calendar.h"
+#include "dsl/unicode_lexer_dfa.h"
 
 namespace kijun::dsl {
 
@@ -910,6 +911,7 @@ bool IsIdentifier(std::string_view text) {
   try {
     antlr4::ANTLRInputStream input{std::string(text)};
     KijunLexer lexer(&input);
+    CacheUnicodeEdges(lexer);
     lexer.removeErrorListeners();
     antlr4::CommonTokenStream tokens(&lexer);
     tokens.fill();
@@ -949,6 +951,7 @@ std::unique_ptr<ast::RuleFile> ParseRuleFile(const SourceFile& source, Diagnosti
   antlr4::ANTLRInputStream input(text);
   input.name = source.path();
   KijunLexer lexer(&input);
+  CacheUnicodeEdges(lexer);
   lexer.removeErrorListeners();
   antlr4::CommonTokenStream tokens(&lexer);
   tokens.fill();
