@@ -71,9 +71,11 @@ usage:
   kijun fmt [--check] FILE...              rewrite files in the canonical layout
   kijun catalog [--rules DIR] [--list]     coverage of diseases/catalog.tsv by the rule files
   kijun jit-time [--jit-cache DIR] PATH...  JIT compile time per rule file (cold / from cache)
-  kijun forms [--rules DIR] [--disease KEY] [--count N] [--seed S] [--valid]
+  kijun forms [--rules DIR] [--disease KEY] [--count N] [--seed S] [--valid | --passing]
                                            random forms of one disease as JSONL (--valid:
-                                           every item answered validly, 1 in 20 不明)
+                                           every item answered validly, 1 in 20 不明;
+                                           --passing: valid forms that also pass every
+                                           check, as they come after the instant check)
   kijun difftest [--forms N] [--seed S] PATH...
                                            judge N random forms per rule file with both
                                            engines and compare the whole results
@@ -626,14 +628,41 @@ int Forms(const Args& args) {
   }
   int count = std::atoi(args.Get("count", "1000").c_str());
   engine::RandomForms random(*rules, std::strtoull(args.Get("seed", "1").c_str(), nullptr, 10));
+  bool passing = args.Has("passing");
+  // A passing form is drawn again until the reference interpreter gives it
+  // no error message; the bound keeps a disease whose checks random answers
+  // rarely meet from running for ever.
+  constexpr int kTriesPerPassingForm = 10000;
   for (int i = 0; i < count; ++i) {
     nlohmann::ordered_json line;
     line["id"] = "F" + std::to_string(i + 1);
     line["disease"] = rules->DiseaseKey();
-    std::string variant = random.Variant();
-    if (!variant.empty()) line["variant"] = variant;
-    line["date"] = dsl::FormatDate(19900 + i % 400);
-    line["items"] = args.Has("valid") ? random.NextValid() : random.Next();
+    engine::FormInput input;
+    input.variant = random.Variant();
+    input.date = 19900 + i % 400;
+    if (!input.variant.empty()) line["variant"] = input.variant;
+    line["date"] = dsl::FormatDate(*input.date);
+    if (!passing) {
+      line["items"] = args.Has("valid") ? random.NextValid() : random.Next();
+    } else {
+      int tries = 0;
+      for (;; ++tries) {
+        if (tries == kTriesPerPassingForm) {
+          std::cerr
+              << "kijun forms: " << kTriesPerPassingForm
+              << " 回試しても検査を満たす様式ができません / no random form passed every check in "
+              << kTriesPerPassingForm << " tries\n";
+          return 1;
+        }
+        nlohmann::json items = random.NextValid();
+        engine::Judgment j = engine::Judge(*rules, input, items);
+        if (std::none_of(j.messages.begin(), j.messages.end(),
+                         [](const engine::Message& m) { return m.is_error; })) {
+          line["items"] = std::move(items);
+          break;
+        }
+      }
+    }
     std::cout << line.dump(-1, ' ', false) << '\n';
   }
   return 0;
@@ -918,8 +947,8 @@ int main(int argc, char** argv) {
   if (command == "envelope") {
     return RunEnvelopeCommand(std::vector<std::string>(argv + 2, argv + argc));
   }
-  Args args =
-      ParseArgs(argc, argv, 2, {"check", "list", "jit-stats", "no-jit-cache", "compact", "valid"});
+  Args args = ParseArgs(
+      argc, argv, 2, {"check", "list", "jit-stats", "no-jit-cache", "compact", "valid", "passing"});
   // Compiled rules are cached on disk so a restart does not recompile.
   const char* home = std::getenv("HOME");
   std::string cache =

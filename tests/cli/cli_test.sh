@@ -71,7 +71,8 @@ expect_contains judge "$work/err" "judged,"
 # the clinic forms.
 { cat "$src/diseases/examples/forms.jsonl"
   "$kijun" forms --rules "$src/diseases" --count 500 --seed 3
-  "$kijun" forms --rules "$src/diseases" --valid --count 1500 --seed 4; } > "$work/compact_in.jsonl"
+  "$kijun" forms --rules "$src/diseases" --valid --count 1500 --seed 4
+  "$kijun" forms --rules "$src/diseases" --passing --count 300 --seed 5; } > "$work/compact_in.jsonl"
 "$kijun" judge --rules "$src/diseases" --compact --engine interp --in "$work/compact_in.jsonl" \
   --out "$work/ci.jsonl" 2>/dev/null || fail "judge --compact (interp) must exit 0"
 "$kijun" judge --rules "$src/diseases" --compact --in "$work/compact_in.jsonl" --out "$work/cj.jsonl" \
@@ -79,6 +80,14 @@ expect_contains judge "$work/err" "judged,"
 cmp -s "$work/ci.jsonl" "$work/cj.jsonl" || fail "judge --compact: the engines must write the same bytes"
 expect_contains compact "$work/cj.jsonl" '"name":"判定","level":"認定相当","truths":"'
 batched=$(sed -n 's/.*(\([0-9]*\) on the batch path).*/\1/p' "$work/err")
+# forms --passing: every form passes the instant check (no error message),
+# and they are not all the same form.
+passing=$(tail -n 300 "$work/ci.jsonl")
+[ "$(grep -c '"status":"ok"' <<< "$passing")" -eq 300 ] || fail "forms --passing: a form with errors"
+[ "$(tail -n 300 "$work/compact_in.jsonl" | sed 's/"id":"F[0-9]*"//' | sort -u | wc -l)" -ge 290 ] \
+  || fail "forms --passing: forms repeat"
+"$kijun" forms --rules "$src/diseases" --passing --count 300 --seed 5 | cmp -s - <(tail -n 300 "$work/compact_in.jsonl") \
+  || fail "forms --passing: the same seed must give the same forms"
 [ "${batched:-0}" -ge 1000 ] || fail "judge --compact: only ${batched:-0} of 1,500 clinic forms on the batch path"
 # A fault in one disease's native code (injected): the run goes on, that
 # disease is judged on the interpreter (same bytes), and it is reported.
