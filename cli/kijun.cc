@@ -658,7 +658,7 @@ int Forms(const Args& args) {
         engine::Judgment j = engine::Judge(*rules, input, items);
         if (std::none_of(j.messages.begin(), j.messages.end(),
                          [](const engine::Message& m) { return m.is_error; })) {
-          line["items"] = std::move(items);
+          line["items"] = items;
           break;
         }
       }
