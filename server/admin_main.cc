@@ -17,6 +17,7 @@
 #include "server/key_folder.h"
 #include "server/key_rotation.h"
 #include "server/physician_signature.h"
+#include "server/record_keys.h"
 #include "server/rules_command.h"
 #include "server/totp.h"
 
@@ -24,8 +25,12 @@ namespace {
 
 constexpr const char* kUsage = R"(usage:
   kijun-admin migrate --db CONNINFO              apply the SQL migrations (as the owner)
-  kijun-admin seed-demo --db CONNINFO --out FILE create or reset the demo accounts; write
-                                                 their passwords and TOTP secrets to FILE (0600)
+  kijun-admin seed-demo --db CONNINFO --out FILE [--keys DIR]
+                                                 create or reset the demo accounts; write
+                                                 their passwords and TOTP secrets to FILE (0600);
+                                                 the secrets are stored sealed under DIR's
+                                                 key-encryption key (default var/keys, created
+                                                 when missing, as kijun-server does)
   kijun-admin totp SECRET                        the current 6-digit code of a TOTP secret
   kijun-admin audit verify --db CONNINFO [--pki DIR]
                                                  check the audit trail's hash chain and its
@@ -166,9 +171,13 @@ int main(int argc, char** argv) {
         std::cerr << "kijun-admin: --out FILE is required\n";
         return 2;
       }
+      std::string folder = Option(args, "--keys").empty() ? "var/keys" : Option(args, "--keys");
+      KeyFolder::Initialise(folder);  // development, like kijun-server's first start
+      KeyFolder keys(folder);
+      RecordKeys record_keys(keys);
       db::PgConnection owner(conninfo);
       db::ApplyMigrations(owner);
-      nlohmann::ordered_json demo = SeedDemo(owner);
+      nlohmann::ordered_json demo = SeedDemo(owner, record_keys);
       std::ofstream file(out, std::ios::trunc);
       file << demo.dump(2) << '\n';
       file.close();

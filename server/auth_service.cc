@@ -5,8 +5,10 @@
 #include <ctime>
 
 #include "dsl/sha256.h"
+#include "server/field_cipher.h"
 #include "server/password_hash.h"
 #include "server/request_log.h"
+#include "server/sealed_totp_secret.h"
 #include "server/totp.h"
 
 namespace kijun::server {
@@ -20,7 +22,8 @@ constexpr db::Statement kFindUser = {
     "auth_find_user",
     "SELECT u.id, u.login, u.display_name, u.role, coalesce(u.institution_id, 0),"
     " coalesce(i.code, ''), coalesce(m.code, ''), coalesce(u.designation_number, ''),"
-    " u.password_hash, u.totp_secret, u.totp_last_step, u.locked"
+    " u.password_hash, u.totp_secret_sealed, u.totp_last_step, u.locked, u.data_key_id,"
+    " u.totp_secret IS NOT NULL"
     " FROM registry.users u"
     " LEFT JOIN registry.institutions i ON i.id = u.institution_id"
     " LEFT JOIN registry.municipalities m ON m.id = u.municipality_id"
@@ -146,7 +149,16 @@ ApiResponse AuthService::Login(const ApiRequest& request) {
       throw refused;
     }
     int64_t step = r.Int(0, 10);
-    std::optional<std::string> secret = r.Optional(0, 9);
+    if (r.Bool(0, 13)) {
+      // Written in the clear behind the server's back (it seals every such
+      // secret at start): refused rather than trusted or ignored.
+      throw DecryptionError("the TOTP secret of " + TotpSecretPlace(user.id) +
+                            " is stored in the clear; restart the server to seal it");
+    }
+    std::optional<std::string> secret;
+    if (!r.IsNull(0, 9)) {
+      secret = OpenTotpSecret(c, keys_, user.id, r.Int(0, 12), r.Text(0, 9));
+    }
     if (NeedsSecondFactor(user.role) || secret) {
       if (!secret) {
         throw ApiError(403, "second_factor_missing",

@@ -4,7 +4,9 @@
 // institution administrators and municipality reviewers, a TOTP second
 // factor; sessions as random bearer tokens (only their SHA-256 is stored),
 // bound to the terminal certificate they were opened from and expiring
-// after the configured minutes. Ten failed sign-ins lock the account.
+// after the configured minutes. Ten failed sign-ins lock the account. TOTP
+// secrets are stored sealed (sealed_totp_secret.h) and opened only to check
+// a code, after the password matched.
 
 #include <chrono>
 #include <map>
@@ -12,6 +14,7 @@
 #include <string>
 
 #include "server/api.h"
+#include "server/record_keys.h"
 #include "server/router.h"
 #include "server/tiers.h"
 #include "server/user.h"
@@ -20,8 +23,8 @@ namespace kijun::server {
 
 class AuthService {
  public:
-  AuthService(Tiers& tiers, int session_minutes)
-      : tiers_(tiers), session_minutes_(session_minutes) {}
+  AuthService(Tiers& tiers, RecordKeys& keys, int session_minutes)
+      : tiers_(tiers), keys_(keys), session_minutes_(session_minutes) {}
 
   void Register(Router& router);
 
@@ -42,6 +45,7 @@ class AuthService {
   ApiResponse Me(const ApiRequest& request);
 
   Tiers& tiers_;
+  RecordKeys& keys_;
   int session_minutes_;
   // Sessions recently seen, so the instant check does not hit the database
   // on every keystroke: token hash → user and when to look again.

@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "server/password_hash.h"
+#include "server/sealed_totp_secret.h"
 #include "server/totp.h"
 
 namespace kijun::server {
@@ -19,13 +20,22 @@ constexpr db::Statement kMunicipality = {
     "seed_municipality",
     "INSERT INTO registry.municipalities (code, name) VALUES ($1, $2)"
     " ON CONFLICT (code) DO UPDATE SET name = excluded.name RETURNING id"};
+// An account keeps its row (and id) when reset: its new secret is sealed
+// for that id, and the data key of the secret it replaces is dropped.
+constexpr db::Statement kExistingUser = {
+    "seed_existing_user", "SELECT id, data_key_id FROM registry.users WHERE login = $1"};
+constexpr db::Statement kNextUserId = {"seed_next_user_id",
+                                       "SELECT nextval('registry.users_id_seq')"};
 constexpr db::Statement kUser = {
     "seed_user",
-    "INSERT INTO registry.users (login, display_name, role, institution_id, municipality_id,"
-    " designation_number, password_hash, totp_secret)"
-    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+    "INSERT INTO registry.users (id, login, display_name, role, institution_id, municipality_id,"
+    " designation_number, password_hash, data_key_id, totp_secret_sealed)"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::bytea)"
     " ON CONFLICT (login) DO UPDATE SET password_hash = excluded.password_hash,"
-    " totp_secret = excluded.totp_secret, totp_last_step = 0, failed_logins = 0, locked = false"};
+    " data_key_id = excluded.data_key_id, totp_secret_sealed = excluded.totp_secret_sealed,"
+    " totp_secret = NULL, totp_last_step = 0, failed_logins = 0, locked = false"};
+constexpr db::Statement kDropDataKey = {"seed_drop_data_key",
+                                        "DELETE FROM registry.data_keys WHERE id = $1"};
 
 std::string NewPassword() {
   static const char* kAlphabet = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
@@ -59,7 +69,7 @@ constexpr DemoUser kUsers[] = {
 
 }  // namespace
 
-nlohmann::ordered_json SeedDemo(db::PgConnection& owner) {
+nlohmann::ordered_json SeedDemo(db::PgConnection& owner, RecordKeys& keys) {
   db::Transaction tx(owner);
   std::string institutions[3], municipalities[3];
   institutions[1] = owner.Run(kInstitution, {"1310000001", "Kijun デモ病院"}).Text(0, 0);
@@ -75,8 +85,19 @@ nlohmann::ordered_json SeedDemo(db::PgConnection& owner) {
     if (u.institution > 0) institution = institutions[u.institution];
     if (u.municipality > 0) municipality = municipalities[u.municipality];
     if (u.designation != nullptr) designation = u.designation;
-    owner.Run(kUser, {u.login, u.name, u.role, institution, municipality, designation,
-                      HashPassword(password), secret});
+    db::PgResult existing = owner.Run(kExistingUser, {u.login});
+    int64_t id = existing.rows() > 0 ? existing.Int(0, 0) : owner.Run(kNextUserId).Int(0, 0);
+    db::Param data_key, sealed;
+    if (secret) {
+      SealedTotpSecret s = SealTotpSecret(owner, keys, id, *secret);
+      data_key = std::to_string(s.data_key_id);
+      sealed = std::move(s.sealed);
+    }
+    owner.Run(kUser, {std::to_string(id), u.login, u.name, u.role, institution, municipality,
+                      designation, HashPassword(password), data_key, sealed});
+    if (existing.rows() > 0 && !existing.IsNull(0, 1)) {
+      owner.Run(kDropDataKey, {existing.Text(0, 1)});
+    }
     nlohmann::ordered_json j;
     j["login"] = u.login;
     j["password"] = password;

@@ -39,6 +39,14 @@ const TableStatements kTables[] = {
      {"kr_rewrap_national",
       "UPDATE national.data_keys SET kek_id = $2, wrapped = $3::bytea WHERE id = $1"},
      {"kr_in_use_national", "SELECT DISTINCT kek_id FROM national.data_keys"}},
+    // The accounts' TOTP secrets (migration 008).
+    {SealedTier::kRegistry,
+     {"kr_pending_registry",
+      "SELECT id, kek_id, wrapped FROM registry.data_keys WHERE kek_id <> $1 ORDER BY id"
+      " LIMIT $2 FOR UPDATE SKIP LOCKED"},
+     {"kr_rewrap_registry",
+      "UPDATE registry.data_keys SET kek_id = $2, wrapped = $3::bytea WHERE id = $1"},
+     {"kr_in_use_registry", "SELECT DISTINCT kek_id FROM registry.data_keys"}},
 };
 
 }  // namespace

@@ -1,8 +1,9 @@
 #pragma once
 
-// `kijun-admin rotate-key`: re-wraps every record's data key under a new
-// key-encryption key while the registry runs. The new KEK becomes `current`
-// first (the server wraps new data keys with it within a second), then the
+// `kijun-admin rotate-key`: re-wraps every record's data key (the three
+// tiers' and those of the accounts' TOTP secrets) under a new key-encryption
+// key while the registry runs. The new KEK becomes `current` first (the
+// server wraps new data keys with it within a second), then the
 // data keys still under older KEKs are re-wrapped in small batches, each
 // batch one transaction. Killed at any point, every data key is under either
 // the old or the new KEK — both files stay in the folder — and running the

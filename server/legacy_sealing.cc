@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "server/blind_index.h"
+#include "server/sealed_totp_secret.h"
 
 namespace kijun::server {
 
@@ -51,6 +52,19 @@ constexpr db::Statement kSealRegistration = {
     "ls_seal_registration",
     "UPDATE national.registrations SET data_key_id = $2, items_sealed = $3::bytea,"
     " judgment_sealed = $4::bytea, items = NULL, judgment = NULL WHERE id = $1"};
+
+constexpr db::Statement kTotpSecrets = {
+    "ls_totp_secrets",
+    "SELECT id, totp_secret, data_key_id FROM registry.users WHERE totp_secret IS NOT NULL"
+    " LIMIT 100"};
+constexpr db::Statement kSealTotpSecret = {
+    "ls_seal_totp_secret",
+    "UPDATE registry.users SET data_key_id = $2, totp_secret_sealed = $3::bytea,"
+    " totp_secret = NULL WHERE id = $1"};
+// The data key of a sealed secret the plaintext one replaces (written by an
+// earlier kijun-admin after sealing began).
+constexpr db::Statement kDropRegistryDataKey = {"ls_drop_registry_data_key",
+                                                "DELETE FROM registry.data_keys WHERE id = $1"};
 
 db::Param SealOptional(const RecordSeal& seal, const std::string& place,
                        const std::optional<std::string>& value) {
@@ -126,6 +140,16 @@ int64_t SealEarlierRows(db::PgConnection& owner, RecordKeys& keys) {
                seal.Seal(Place("national.registrations", id, "judgment"), r.Text(i, 2))});
   });
   return sealed;
+}
+
+int64_t SealPlaintextTotpSecrets(db::PgConnection& owner, RecordKeys& keys) {
+  return SealAll(owner, kTotpSecrets, [&](const db::PgResult& r, int i) {
+    int64_t id = r.Int(i, 0);
+    SealedTotpSecret sealed = SealTotpSecret(owner, keys, id, r.Text(i, 1));
+    owner.Run(kSealTotpSecret,
+              {std::to_string(id), std::to_string(sealed.data_key_id), sealed.sealed});
+    if (!r.IsNull(i, 2)) owner.Run(kDropRegistryDataKey, {r.Text(i, 2)});
+  });
 }
 
 }  // namespace kijun::server

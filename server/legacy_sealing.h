@@ -16,4 +16,10 @@ namespace kijun::server {
 // Runs as the database owner. Returns how many rows it sealed.
 int64_t SealEarlierRows(db::PgConnection& owner, RecordKeys& keys);
 
+// The same for the accounts' TOTP secrets stored in the clear before
+// migration 008 (registry.users.totp_secret): each is sealed under a new
+// data key and the plaintext column emptied, one user per transaction.
+// Returns how many it sealed.
+int64_t SealPlaintextTotpSecrets(db::PgConnection& owner, RecordKeys& keys);
+
 }  // namespace kijun::server

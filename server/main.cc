@@ -122,6 +122,10 @@ int main(int argc, char** argv) {
         std::cout << "kijun-server: sealed " << sealed << " rows stored before encryption at rest"
                   << std::endl;
       }
+      if (int64_t sealed = server::SealPlaintextTotpSecrets(owner, record_keys); sealed > 0) {
+        std::cout << "kijun-server: sealed " << sealed << " TOTP secrets stored in the clear"
+                  << std::endl;
+      }
     }
     server::TierConnections tiers_at = server::TierConnections::OnOneCluster(config.database);
     tiers_at.registry = Or(config.db_registry, tiers_at.registry);
@@ -133,14 +137,14 @@ int main(int argc, char** argv) {
     server::Router router;
     server::CheckService check(registry);
     check.Register(router);
-    server::AuthService auth(tiers, config.session_minutes);
+    server::AuthService auth(tiers, record_keys, config.session_minutes);
     auth.Register(router);
     server::ServerSigner server_signer(config.server_key);
     server::ConfirmationEnvelopes envelopes(config.server_certificate, config.server_key,
                                             config.client_ca, config.crl);
     server::WorkflowService workflow(tiers, auth, check, record_keys, server_signer, &envelopes);
     workflow.Register(router);
-    server::UserAdminService users(tiers, auth);
+    server::UserAdminService users(tiers, auth, record_keys);
     users.Register(router);
     plugins::DeployOptions deploy;
     deploy.require_signature = config.production;
@@ -218,7 +222,7 @@ int main(int argc, char** argv) {
     server::RequestHooks hooks;
     hooks.admit = [&](const server::ApiRequest& request) { monitor.Admit(request); };
     hooks.answered = [&](const server::ApiRequest& request, int answered) {
-      std::string actor = server::RequestActor();
+      const std::string& actor = server::RequestActor();
       monitor.Observe(request, actor, answered);
       if (!server::IsAudited(request.method, request.path)) return;
       try {

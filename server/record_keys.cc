@@ -31,6 +31,11 @@ const TierStatements& StatementsOf(SealedTier tier) {
       {"rk_insert_national",
        "INSERT INTO national.data_keys (id, kek_id, wrapped) VALUES ($1, $2, $3::bytea)"},
       {"rk_select_national", "SELECT kek_id, wrapped FROM national.data_keys WHERE id = $1"}};
+  static const TierStatements kRegistry = {
+      {"rk_next_registry", "SELECT nextval('registry.data_keys_id_seq')"},
+      {"rk_insert_registry",
+       "INSERT INTO registry.data_keys (id, kek_id, wrapped) VALUES ($1, $2, $3::bytea)"},
+      {"rk_select_registry", "SELECT kek_id, wrapped FROM registry.data_keys WHERE id = $1"}};
   switch (tier) {
     case SealedTier::kInstitution:
       return kInstitution;
@@ -38,6 +43,8 @@ const TierStatements& StatementsOf(SealedTier tier) {
       return kMunicipality;
     case SealedTier::kNational:
       return kNational;
+    case SealedTier::kRegistry:
+      return kRegistry;
   }
   throw std::logic_error("unknown tier");
 }
@@ -52,6 +59,8 @@ const char* DataKeyTable(SealedTier tier) {
       return "municipality.data_keys";
     case SealedTier::kNational:
       return "national.data_keys";
+    case SealedTier::kRegistry:
+      return "registry.data_keys";
   }
   throw std::logic_error("unknown tier");
 }

@@ -1,11 +1,10 @@
 #pragma once
 
 // Per-record data keys. Each sealed record (a patient, a form, an
-// application, a registration) has its own random AES-256 data key, stored
-// in its tier's data_keys table wrapped by a key-encryption key that is not
-// in the database (KeyEncryptionKeys). A record's values are sealed with
-// its data key and bound to their place, "<table>/<row id>/<column>"
-// (field_cipher.h).
+// application, a registration, a user's TOTP secret) has its own random
+// AES-256 data key, stored in its tier's data_keys table wrapped by a key-encryption key that is
+// not in the database (KeyEncryptionKeys). A record's values are sealed with its data key and bound
+// to their place, "<table>/<row id>/<column>" (field_cipher.h).
 
 #include <cstdint>
 #include <string>
@@ -16,7 +15,8 @@
 
 namespace kijun::server {
 
-enum class SealedTier { kInstitution, kMunicipality, kNational };
+// kRegistry holds the accounts' sealed TOTP secrets (registry.data_keys).
+enum class SealedTier { kInstitution, kMunicipality, kNational, kRegistry };
 
 // "<schema>.data_keys" of the tier.
 const char* DataKeyTable(SealedTier tier);

@@ -5,16 +5,21 @@
 #include <regex>
 
 #include "server/password_hash.h"
+#include "server/sealed_totp_secret.h"
 #include "server/totp.h"
 
 namespace kijun::server {
 
 namespace {
 
+// The row's id comes first: a sealed secret is bound to it.
+constexpr db::Statement kNextUserId = {"admin_next_user_id",
+                                       "SELECT nextval('registry.users_id_seq')"};
 constexpr db::Statement kAddUser = {
     "admin_add_user",
-    "INSERT INTO registry.users (login, display_name, role, institution_id, designation_number,"
-    " password_hash, totp_secret) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id"};
+    "INSERT INTO registry.users (id, login, display_name, role, institution_id,"
+    " designation_number, password_hash, data_key_id, totp_secret_sealed)"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::bytea)"};
 constexpr db::Statement kListUsers = {
     "admin_list_users",
     "SELECT login, display_name, role, coalesce(designation_number, ''), locked,"
@@ -61,10 +66,20 @@ ApiResponse UserAdminService::AddUser(const ApiRequest& request) {
   std::string password = InitialPassword();
   db::Param secret;
   if (role == "physician") secret = NewTotpSecret();
+  std::string password_hash = HashPassword(password);
   tiers_.registry.With([&](db::PgConnection& c) {
     try {
-      c.Run(kAddUser, {login, name, role, std::to_string(admin.institution_id), designation,
-                       HashPassword(password), secret});
+      db::Transaction tx(c);
+      int64_t id = c.Run(kNextUserId).Int(0, 0);
+      db::Param data_key, sealed;
+      if (secret) {
+        SealedTotpSecret s = SealTotpSecret(c, keys_, id, *secret);
+        data_key = std::to_string(s.data_key_id);
+        sealed = std::move(s.sealed);
+      }
+      c.Run(kAddUser, {std::to_string(id), login, name, role, std::to_string(admin.institution_id),
+                       designation, password_hash, data_key, sealed});
+      tx.Commit();
     } catch (const db::PgError& e) {
       if (!e.UniqueViolation()) throw;
       throw ApiError(409, "login_taken", "「" + login + "」はすでに使われています",

@@ -3,10 +3,12 @@
 // An institution administrator manages the institution's users: adds
 // physicians (with their designation number) and clerks, each given a one-
 // time initial password and, for physicians, a TOTP secret to enrol in an
-// authenticator app; lists them; unlocks a locked account. Only within the
-// administrator's own institution.
+// authenticator app (shown once; stored sealed, sealed_totp_secret.h);
+// lists them; unlocks a locked account. Only within the administrator's own
+// institution.
 
 #include "server/auth_service.h"
+#include "server/record_keys.h"
 #include "server/router.h"
 #include "server/tiers.h"
 
@@ -14,7 +16,8 @@ namespace kijun::server {
 
 class UserAdminService {
  public:
-  UserAdminService(Tiers& tiers, AuthService& auth) : tiers_(tiers), auth_(auth) {}
+  UserAdminService(Tiers& tiers, AuthService& auth, RecordKeys& keys)
+      : tiers_(tiers), auth_(auth), keys_(keys) {}
   void Register(Router& router);
 
  private:
@@ -24,6 +27,7 @@ class UserAdminService {
 
   Tiers& tiers_;
   AuthService& auth_;
+  RecordKeys& keys_;
 };
 
 }  // namespace kijun::server

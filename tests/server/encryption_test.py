@@ -5,7 +5,11 @@ patient is shown); the blind index finds a patient's forms at another
 institution, which are carried forward only with the patient's consent (and
 an attempt without it raises an alert); `kijun-admin rotate-key` killed
 midway leaves every record readable and resumes to the end; rows stored
-before encryption are sealed at start.
+before encryption are sealed at start. The same for the accounts' TOTP
+secrets: none is stored in the clear (demo accounts, a user added through
+the API, a secret stored in the clear before sealing began), a sealed
+secret moved to another user's row does not open, and sign-in with TOTP
+works before and after rotate-key.
 
 usage: python3 tests/server/encryption_test.py [BUILD_DIR]"""
 
@@ -17,7 +21,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from registry_harness import Registry, check, finish, main_paths  # noqa: E402
+from registry_harness import Registry, check, finish, main_paths, totp  # noqa: E402
 
 
 
@@ -36,6 +40,21 @@ def raw_tables(reg):
               "national.registrations", "national.data_keys"]
     return "\n".join(row[0] for t in tables
                      for row in reg.sql(f"SELECT row_to_json(r)::text FROM {t} r"))
+
+
+def secret_in_clear(reg, secret):
+    """Where `secret` (base32) is in registry.users: as text in any column,
+    or as bytes inside the sealed column."""
+    rows = reg.sql("SELECT row_to_json(u)::text FROM registry.users u")
+    text = any(secret in row[0] for row in rows)
+    raw = reg.count("registry.users", f"position(convert_to('{secret}', 'UTF8')"
+                    " IN coalesce(totp_secret_sealed, ''::bytea)) > 0")
+    return text or raw > 0
+
+
+def sealed_secret_of(reg, login):
+    return reg.sql(f"SELECT totp_secret IS NULL, totp_secret_sealed IS NOT NULL,"
+                   f" data_key_id IS NOT NULL FROM registry.users WHERE login = '{login}'")[0]
 
 
 def confirmed_form(reg, clerk, doctor, patient_id):
@@ -170,6 +189,65 @@ def test_carry_forward_by_blind_index(reg, state):
           "another birth date is another patient: nothing to carry")
 
 
+def test_totp_secrets_sealed(reg):
+    secrets = {login: u["totp_secret"] for login, u in reg.users.items() if u["totp_secret"]}
+    check(len(secrets) >= 5, f"the demo accounts have TOTP secrets ({len(secrets)})")
+    leaked = [login for login, secret in secrets.items() if secret_in_clear(reg, secret)]
+    check(not leaked, f"registry.users holds no demo TOTP secret in the clear {leaked}")
+    check(all(sealed_secret_of(reg, login) == ["t", "t", "t"] for login in secrets),
+          "each demo secret is sealed under a data key of its own; the plaintext column is empty")
+    check(reg.count("registry.users", "totp_secret IS NOT NULL") == 0,
+          "no row of registry.users has a plaintext TOTP secret")
+
+    admin = reg.client("terminal-1").login("admin.tanaka")
+    status, out = admin.request("POST", "/users", {
+        "login": "dr.sealed", "display_name": "封印 医師", "role": "physician",
+        "designation_number": "13-0077"})
+    check(status == 201 and out["totp_secret"],
+          "the administrator adds a physician and is shown the TOTP secret once")
+    reg.users["dr.sealed"] = {"password": out["initial_password"],
+                              "totp_secret": out["totp_secret"]}
+    check(not secret_in_clear(reg, out["totp_secret"])
+          and sealed_secret_of(reg, "dr.sealed") == ["t", "t", "t"],
+          "the new physician's TOTP secret is stored sealed, not in the clear")
+    status, me = reg.client("terminal-1").login("dr.sealed").request("GET", "/me")
+    check(status == 200 and me["user"]["login"] == "dr.sealed",
+          "the new physician signs in with password and TOTP")
+    status, out = admin.request("POST", "/users", {"login": "clerk.sealed",
+                                                    "display_name": "封印 事務", "role": "clerk"})
+    check(status == 201 and "totp_secret" not in out
+          and reg.sql("SELECT totp_secret_sealed IS NULL, data_key_id IS NULL FROM"
+                      " registry.users WHERE login = 'clerk.sealed'")[0] == ["t", "t"],
+          "a clerk is added without a second factor (nothing sealed)")
+
+
+def test_moved_totp_secret(reg):
+    """A sealed secret copied into another user's row does not open there:
+    dr.other cannot sign in with dr.sato's secret, with or without its
+    data key."""
+    source, victim = "dr.sato", "dr.other"
+    backup = reg.sql(f"SELECT totp_secret_sealed::text, data_key_id FROM registry.users"
+                     f" WHERE login = '{victim}'")[0]
+    for what, columns in [("ciphertext only", "totp_secret_sealed"),
+                          ("ciphertext and data key", "totp_secret_sealed, data_key_id")]:
+        reg.sql(f"UPDATE registry.users SET ({columns}) = (SELECT {columns} FROM registry.users"
+                f" WHERE login = '{source}') WHERE login = '{victim}'"
+                if "," in columns else
+                f"UPDATE registry.users SET totp_secret_sealed = (SELECT totp_secret_sealed"
+                f" FROM registry.users WHERE login = '{source}') WHERE login = '{victim}'")
+        client = reg.client("terminal-1")
+        status, out = client.request("POST", "/login", {
+            "login": victim, "password": reg.users[victim]["password"],
+            "totp": totp(reg.users[source]["totp_secret"])})
+        check(status == 500 and out["error"]["code"] == "stored_data_unreadable"
+              and "token" not in out,
+              f"a TOTP secret moved to another user's row ({what}) does not open: {status}")
+    reg.sql(f"UPDATE registry.users SET totp_secret_sealed = '{backup[0]}'::bytea,"
+            f" data_key_id = {backup[1]} WHERE login = '{victim}'")
+    status, me = reg.client("terminal-1").login(victim).request("GET", "/me")
+    check(status == 200, "restored, the user signs in with their own secret again")
+
+
 def rotate(reg, *extra):
     return subprocess.Popen(
         [f"{reg.build}/server/kijun-admin", "rotate-key", "--db", reg.owner, "--keys", reg.keys,
@@ -180,7 +258,8 @@ def rotate(reg, *extra):
 def kek_counts(reg):
     rows = reg.sql("SELECT kek_id, count(*) FROM (SELECT kek_id FROM institution.data_keys"
                    " UNION ALL SELECT kek_id FROM municipality.data_keys"
-                   " UNION ALL SELECT kek_id FROM national.data_keys) k GROUP BY kek_id")
+                   " UNION ALL SELECT kek_id FROM national.data_keys"
+                   " UNION ALL SELECT kek_id FROM registry.data_keys) k GROUP BY kek_id")
     return {k: int(n) for k, n in rows}
 
 
@@ -243,6 +322,11 @@ def test_rotate_key(reg):
     check(not unreadable and written,
           f"with the old KEK archived away, all {len(ids) + len(written)} patients read"
           f" ({len(written)} written during the rotation)")
+    check(reg.count("registry.data_keys", f"kek_id = '{old}'") == 0,
+          "the TOTP secrets' data keys are re-wrapped too")
+    for login in ["dr.sato", "dr.sealed", "city.yamada"]:
+        status, me = reg.client("terminal-1").login(login).request("GET", "/me")
+        check(status == 200, f"with the old KEK archived away, {login} signs in with TOTP")
 
 
 def test_earlier_rows_sealed(reg):
@@ -259,6 +343,37 @@ def test_earlier_rows_sealed(reg):
         "GET", f"/patients/{legacy}")
     check(status == 200 and out["name"] == "旧行 太郎" and out["insurance_number"] == "55556666",
           "and reads as before: nothing lost")
+
+
+def test_earlier_totp_secret_sealed(reg):
+    """A secret stored in the clear before sealing began (migration 008) is
+    sealed at the next start, once, and signing in keeps working."""
+    login = "city.other"
+    secret = reg.users[login]["totp_secret"]
+    reg.sql(f"UPDATE registry.users SET totp_secret = '{secret}', totp_secret_sealed = NULL,"
+            f" data_key_id = NULL WHERE login = '{login}'")
+    check(secret_in_clear(reg, secret), "set-up: a TOTP secret stored in the clear")
+    status, out = reg.client("terminal-2").request("POST", "/login", {
+        "login": login, "password": reg.users[login]["password"], "totp": totp(secret)})
+    check(status == 500 and "token" not in out,
+          f"a secret written in the clear behind the server's back is not trusted: {status}")
+    with open(reg.log) as f:
+        start = len(f.read())
+    reg.kill_server()
+    reg.start_server()
+    with open(reg.log) as f:
+        log = f.read()[start:]
+    check("sealed 1 TOTP secrets stored in the clear" in log,
+          "the start seals it and says so in the log")
+    check(not secret_in_clear(reg, secret) and sealed_secret_of(reg, login) == ["t", "t", "t"],
+          "after the start the secret is stored sealed, not in the clear")
+    status, me = reg.client("terminal-2").login(login).request("GET", "/me")
+    check(status == 200 and me["user"]["login"] == login,
+          "and the user signs in with the same secret: nothing lost")
+    # This server never saw the KEK archived after rotate-key: a secret it
+    # opens now was re-wrapped under the new one.
+    status, me = reg.client("terminal-1").login("dr.sato").request("GET", "/me")
+    check(status == 200, "after a restart, dr.sato's secret re-wrapped by rotate-key still opens")
 
 
 def test_loose_key_permissions(reg):
@@ -287,11 +402,16 @@ def main():
     try:
         reg.start()
         state = test_no_plaintext(reg)
+        test_totp_secrets_sealed(reg)
+        test_moved_totp_secret(reg)
         test_swapped_ciphertext(reg, state)
         test_carry_forward_by_blind_index(reg, state)
         test_rotate_key(reg)
         test_earlier_rows_sealed(reg)
+        test_earlier_totp_secret_sealed(reg)
         test_loose_key_permissions(reg)
+        check(open(reg.log).read().count("TOTP secrets stored in the clear") == 1,
+              "a later start finds no TOTP secret left to seal (sealing is done once)")
     except Exception:
         print(open(reg.log).read()[-3000:] if os.path.exists(reg.log) else "", file=sys.stderr)
         raise

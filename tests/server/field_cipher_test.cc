@@ -11,6 +11,9 @@
 
 #include "server/blind_index.h"
 #include "server/key_folder.h"
+#include "server/record_keys.h"
+#include "server/sealed_totp_secret.h"
+#include "server/totp.h"
 
 namespace kijun::server {
 namespace {
@@ -49,6 +52,21 @@ TEST(FieldCipher, ByteaHexRoundTrip) {
   EXPECT_EQ(FromByteaHex(hex), bytes);
   EXPECT_THROW(FromByteaHex("\\x0g"), DecryptionError);
   EXPECT_THROW(FromByteaHex("0a"), DecryptionError);
+}
+
+TEST(SealedTotpSecret, BoundToItsUsersRowAndColumn) {
+  EXPECT_EQ(TotpSecretPlace(7), "registry.users/7/totp_secret");
+  RecordSeal seal(3, RandomBytes(kDataKeyBytes));
+  std::string secret = NewTotpSecret();
+  std::string sealed = seal.Seal(TotpSecretPlace(7), secret);
+  EXPECT_EQ(sealed.find(secret), std::string::npos);
+  EXPECT_EQ(FromByteaHex(sealed).find(secret), std::string::npos);
+  EXPECT_EQ(seal.Open(TotpSecretPlace(7), sealed), secret);
+  // Copied to another user's row, or read as another column: refused.
+  EXPECT_THROW(seal.Open(TotpSecretPlace(8), sealed), DecryptionError);
+  EXPECT_THROW(seal.Open(Place("registry.users", 7, "password_hash"), sealed), DecryptionError);
+  EXPECT_THROW(RecordSeal(3, RandomBytes(kDataKeyBytes)).Open(TotpSecretPlace(7), sealed),
+               DecryptionError);
 }
 
 TEST(BlindIndex, NormalisesSpacingWidthAndCaseOnly) {

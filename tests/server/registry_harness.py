@@ -45,8 +45,10 @@ class Registry:
         self.dir = tempfile.mkdtemp(prefix="kijun-registry-test-", dir="/tmp")
         os.chmod(self.dir, 0o755)
         self.pki = os.path.join(self.dir, "pki")
-        # The data-encryption key folder: created by kijun-server on its first
-        # start in development, by `kijun-admin keys init` for --production.
+        # The data-encryption key folder: created by `kijun-admin seed-demo`
+        # (which seals the demo accounts' TOTP secrets under it) or by
+        # kijun-server on its first start in development, by `kijun-admin
+        # keys init` for --production.
         self.keys = os.path.join(self.dir, "data-keys")
         self.pg = os.path.join(self.dir, "pg")
         self.pg_port = free_port()
@@ -68,7 +70,7 @@ class Registry:
         self.base = self.owner.replace(" user=kijun_owner", "")
         demo = os.path.join(self.dir, "demo.json")
         self.run(f"{self.build}/server/kijun-admin", "seed-demo", "--db", self.owner,
-                 "--out", demo)
+                 "--out", demo, "--keys", self.keys)
         with open(demo) as f:
             self.users = {u["login"]: u for u in json.load(f)["users"]}
         self.start_server()
