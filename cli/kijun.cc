@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <limits>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -26,6 +27,7 @@
 #include "dsl/pass.h"
 #include "engine/batch/batch_envelope.h"
 #include "engine/batch/batch_judge.h"
+#include "engine/batch/json_line_reader.h"
 #include "engine/form_envelope.h"
 #include "engine/interpreter.h"
 #include "engine/ir_dump.h"
@@ -336,20 +338,11 @@ class BatchPath {
  public:
   explicit BatchPath(RuleLibrary& library) : library_(library) {}
 
-  bool Judge(const std::string& text, std::string& out) {
+  bool Judge(simdjson::padded_string_view text, std::string& out) {
     simdjson::dom::element items;
     bool has_items = false;
     if (!engine::batch::ReadBatchLine(parser_, text, form_, items, has_items)) return false;
-    // The version in force, remembered per disease and date (the library
-    // does not change during a run).
-    key_ = form_.disease;
-    key_ += '|';
-    key_ += form_.date ? std::to_string(*form_.date) : std::string();
-    auto known = in_force_.find(key_);
-    if (known == in_force_.end()) {
-      known = in_force_.emplace(key_, library_.Find(form_.disease, form_.date)).first;
-    }
-    const engine::ir::RuleSet* rules = known->second;
+    const engine::ir::RuleSet* rules = InForce();
     if (rules == nullptr) return false;
     auto it = judges_.find(rules);
     if (it == judges_.end()) {
@@ -364,11 +357,30 @@ class BatchPath {
   }
 
  private:
+  // The version in force for the form's disease and date, remembered per
+  // disease and date (the library does not change during a run); a run of
+  // lines of one disease looks up only the date.
+  const engine::ir::RuleSet* InForce() {
+    if (by_date_ == nullptr || form_.disease != last_disease_) {
+      last_disease_ = form_.disease;
+      by_date_ = &in_force_[last_disease_];
+    }
+    // No date: the version in force today, kept under a key no date has.
+    int64_t date = form_.date.value_or(std::numeric_limits<int64_t>::min());
+    auto known = by_date_->find(date);
+    if (known == by_date_->end()) {
+      known = by_date_->emplace(date, library_.Find(form_.disease, form_.date)).first;
+    }
+    return known->second;
+  }
+
   RuleLibrary& library_;
   simdjson::dom::parser parser_;
   engine::FormInput form_;
-  std::string key_;
-  std::unordered_map<std::string, const engine::ir::RuleSet*> in_force_;
+  std::string last_disease_;
+  std::unordered_map<int64_t, const engine::ir::RuleSet*>* by_date_ = nullptr;
+  std::unordered_map<std::string, std::unordered_map<int64_t, const engine::ir::RuleSet*>>
+      in_force_;
   std::map<const engine::ir::RuleSet*, std::unique_ptr<engine::batch::BatchJudge>> judges_;
 };
 
@@ -408,24 +420,26 @@ int Judge(const Args& args) {
   std::optional<BatchPath> batch;
   if (compact && engine == Engine::kJit) batch.emplace(library);
   bool progress = isatty(STDERR_FILENO) != 0;
-  std::string text, result;
+  engine::batch::JsonLineReader lines(*in);
+  simdjson::padded_string_view text;
+  std::string result;
   size_t line_number = 0, judged = 0, invalid = 0, batched = 0;
   auto flush = [&](size_t at_least) {
     if (result.size() < at_least) return;
     out->write(result.data(), std::streamsize(result.size()));
     result.clear();
   };
-  while (std::getline(*in, text)) {
+  while (lines.Next(text)) {
     ++line_number;
     flush(size_t{1} << 20);
-    if (text.find_first_not_of(" \t\r") == std::string::npos) continue;
+    if (text.find_first_not_of(" \t\r") == std::string_view::npos) continue;
     if (batch && batch->Judge(text, result)) {
       result += '\n';
       ++judged;
       ++batched;
       continue;
     }
-    json line = json::parse(text, nullptr, false);
+    json line = json::parse(text.begin(), text.end(), nullptr, false);
     engine::FormInput form;
     std::string ja, en;
     if (line.is_discarded()) {

@@ -25,6 +25,25 @@ class Evaluator {
 
   void Observe(ConditionObserver* observer) { observer_ = observer; }
 
+  // For AddDecidingItems: the calculated values and decisions are given.
+  bool DecidingOnly(const BoundForm& bound, const FormInput& form, const std::vector<Value>& calcs,
+                    std::vector<ClassificationResult>& judged) {
+    form_ = &form;
+    items_ = &bound.values;
+    states_ = &bound.states;
+    groups_ = &bound.group_entries;
+    calcs_ = calcs;
+    levels_.clear();
+    for (size_t k = 0; k < rules_.classifications.size(); ++k) {
+      const ir::Classification& c = rules_.classifications[k];
+      owner_ = &c.name;
+      ClassificationResult& r = judged[k];
+      if (r.level < 0) AddDeciding(c, r);
+      levels_.push_back(r);
+    }
+    return out_.messages.empty();
+  }
+
   void Run(const BoundForm& bound, const FormInput& form) {
     form_ = &form;
     items_ = &bound.values;
@@ -152,17 +171,22 @@ class Evaluator {
                     : all                ? Truth::kTrue
                     : any                ? Truth::kUnknown
                                          : Truth::kFalse;
-      // Items that would decide it: the unknown answers under the parts of
-      // the open levels' conditions that are themselves unknown.
-      std::set<int> deciding;
-      for (int k : r.candidates) {
-        if (!c.levels[k].condition || results[k] != Truth::kUnknown) continue;
-        Deciding(*c.levels[k].condition, deciding);
-      }
-      for (int slot : deciding) r.deciding_items.push_back(rules_.items[slot].name);
+      AddDeciding(c, r);
     }
     levels_.push_back(r);
     return r;
+  }
+
+  // Items that would decide an undecided classification: the unknown
+  // answers under the parts of the open levels' conditions that are
+  // themselves unknown.
+  void AddDeciding(const ir::Classification& c, ClassificationResult& r) {
+    std::set<int> deciding;
+    for (int k : r.candidates) {
+      if (!c.levels[k].condition || r.levels[k].result != Truth::kUnknown) continue;
+      Deciding(*c.levels[k].condition, deciding);
+    }
+    for (int slot : deciding) r.deciding_items.push_back(rules_.items[slot].name);
   }
 
   // Collects the unknown items under `n` that make `n` unknown: only
@@ -710,6 +734,13 @@ Judgment Run(const ir::RuleSet& rules, const FormInput& form, const BoundForm& b
 Judgment Evaluate(const ir::RuleSet& rules, const FormInput& form, const BoundForm& bound,
                   CompiledRules* compiled, Explanation explanation) {
   return Run(rules, form, bound, compiled, nullptr, explanation);
+}
+
+bool AddDecidingItems(const ir::RuleSet& rules, const FormInput& form, const BoundForm& bound,
+                      const std::vector<Value>& calcs, std::vector<ClassificationResult>& judged) {
+  Judgment errors;
+  Evaluator evaluator(rules, errors, nullptr, Explanation::kTruths);
+  return evaluator.DecidingOnly(bound, form, calcs, judged);
 }
 
 Judgment Observe(const ir::RuleSet& rules, const FormInput& form, const nlohmann::json& items,

@@ -29,6 +29,16 @@ Judgment Evaluate(const ir::RuleSet& rules, const FormInput& form, const BoundFo
                   CompiledRules* compiled = nullptr,
                   Explanation explanation = Explanation::kWorded);
 
+// The batch path's part of deciding (engine/batch/batch_judge.h), for a form
+// the native judge judged without a run-time error: `judged` holds each
+// classification's decision (level, candidates, qualifies) and each level's
+// result; the items that would decide the undecided ones are added as
+// Evaluate finds them, from the answers `bound` and the calculated values
+// `calcs` (rounded, as Evaluate keeps them). False, when a run-time error
+// would be raised on the way, so the caller judges the form the whole way.
+bool AddDecidingItems(const ir::RuleSet& rules, const FormInput& form, const BoundForm& bound,
+                      const std::vector<Value>& calcs, std::vector<ClassificationResult>& judged);
+
 // Sees every truth value the interpreter computes, node by node. Used to
 // measure rule coverage (engine/rule_coverage.h), never when judging.
 class ConditionObserver {

@@ -19,6 +19,10 @@ const char* ClassificationKindName(ir::ClassificationKind k) {
 
 char TruthLetter(Truth t) { return t == Truth::kUnknown ? 'U' : t == Truth::kTrue ? 'T' : 'F'; }
 
+const char* TruthText(Truth t) {
+  return t == Truth::kUnknown ? "null" : t == Truth::kTrue ? "true" : "false";
+}
+
 namespace {
 
 const char* SourceName(MessageSource s) {
@@ -33,10 +37,6 @@ const char* SourceName(MessageSource s) {
       return "form";
   }
   return "item";
-}
-
-const char* TruthText(Truth t) {
-  return t == Truth::kUnknown ? "null" : t == Truth::kTrue ? "true" : "false";
 }
 
 // `"key":` — keys here are fixed ASCII words.

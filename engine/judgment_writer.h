@@ -25,6 +25,8 @@ void WriteCalcValueJson(const ir::Calc& calc, const Value& value, std::string& o
 const char* ClassificationKindName(ir::ClassificationKind kind);
 // T, F or U (unknown): the letters of a compact result's "truths".
 char TruthLetter(Truth truth);
+// true, false or null (unknown): a truth as a JSON value.
+const char* TruthText(Truth truth);
 
 // Appends `text` as a JSON string (quoted, escaped as nlohmann::json dumps
 // it: UTF-8 kept, control characters escaped).

@@ -52,12 +52,20 @@ bool ReadBatchEnvelope(simdjson::dom::element line, FormInput& form, simdjson::d
   return true;
 }
 
+bool ReadBatchLine(simdjson::dom::parser& parser, simdjson::padded_string_view text,
+                   FormInput& form, simdjson::dom::element& items, bool& has_items) {
+  if (text.find('\\') != std::string_view::npos) return false;
+  simdjson::dom::element line;
+  auto parsed = text.padding() >= simdjson::SIMDJSON_PADDING
+                    ? parser.parse(text)
+                    : parser.parse(text.data(), text.size(), true);
+  if (parsed.get(line) != simdjson::SUCCESS) return false;
+  return ReadBatchEnvelope(line, form, items, has_items);
+}
+
 bool ReadBatchLine(simdjson::dom::parser& parser, const std::string& text, FormInput& form,
                    simdjson::dom::element& items, bool& has_items) {
-  if (text.find('\\') != std::string::npos) return false;
-  simdjson::dom::element line;
-  if (parser.parse(text).get(line) != simdjson::SUCCESS) return false;
-  return ReadBatchEnvelope(line, form, items, has_items);
+  return ReadBatchLine(parser, simdjson::padded_string_view(text), form, items, has_items);
 }
 
 }  // namespace kijun::engine::batch

@@ -22,7 +22,11 @@ bool ReadBatchEnvelope(simdjson::dom::element line, FormInput& form, simdjson::d
 // Parses one JSONL line with `parser` and reads its envelope: false when the
 // line needs the reference path (it holds an escape — so strings never need
 // unescaping here —, is not valid JSON, or its envelope is not plain).
-// `items` lives until the parser's next parse.
+// `items` lives until the parser's next parse. A line with simdjson's
+// padding readable after it (engine/batch/json_line_reader.h) is parsed in
+// place; any other is first copied into the parser.
+bool ReadBatchLine(simdjson::dom::parser& parser, simdjson::padded_string_view text,
+                   FormInput& form, simdjson::dom::element& items, bool& has_items);
 bool ReadBatchLine(simdjson::dom::parser& parser, const std::string& text, FormInput& form,
                    simdjson::dom::element& items, bool& has_items);
 

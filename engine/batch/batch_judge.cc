@@ -74,20 +74,37 @@ bool BatchJudge::Judge(const FormInput& form, const simdjson::dom::element* item
   jit::NativeJudgeFunction judge = native_.Judge();
   if (!jit::RunGuarded([&] { judge(&frame_.mutable_frame(), verdict_.data()); })) return false;
   if (!frame_.errors().empty()) return false;
-  if (!Decide()) {
-    BoundForm bound;
-    if (!Rebuild(bound)) return false;
-    Judgment j = Evaluate(rules_, form, bound, &judge_, Explanation::kTruths);
-    WriteJudgmentJson(rules_, j, out, Explanation::kTruths);
-    return true;
-  }
   calcs_.clear();
   for (size_t slot = 0; slot < rules_.calcs.size(); ++slot) {
     if (rules_.calcs[slot].kind == ir::ValueKind::kList) return false;
     calcs_.push_back(CalcValue(int(slot), form));
   }
+  if (Decide() && !Deciding(form)) return false;
   Requirements(form);
   Write(form, out);
+  return true;
+}
+
+bool BatchJudge::Deciding(const FormInput& form) {
+  if (!Rebuild(bound_)) return false;
+  const jit::VerdictLayout& layout = native_.layout();
+  judged_.resize(rules_.classifications.size());
+  for (size_t k = 0; k < rules_.classifications.size(); ++k) {
+    const ir::Classification& c = rules_.classifications[k];
+    ClassificationResult& r = judged_[k];
+    r.level = levels_[k];
+    r.candidates = candidates_[k];
+    r.qualifies = qualifies_[k];
+    r.deciding_items.clear();
+    r.levels.resize(c.levels.size());
+    for (size_t l = 0; l < c.levels.size(); ++l) {
+      r.levels[l].result = c.levels[l].condition
+                               ? static_cast<Truth>(verdict_[size_t(layout.level[k][l])])
+                               : Truth::kTrue;
+    }
+  }
+  if (!AddDecidingItems(rules_, form, bound_, calcs_, judged_)) return false;
+  for (size_t k = 0; k < judged_.size(); ++k) deciding_[k] = judged_[k].deciding_items;
   return true;
 }
 
@@ -152,23 +169,49 @@ bool BatchJudge::Rebuild(BoundForm& bound) const {
 
 bool BatchJudge::Decide() {
   const jit::VerdictLayout& layout = native_.layout();
-  levels_.clear();
-  for (size_t k = 0; k < rules_.classifications.size(); ++k) {
+  size_t n = rules_.classifications.size();
+  levels_.assign(n, -1);
+  candidates_.resize(n);
+  qualifies_.assign(n, Truth::kFalse);
+  deciding_.resize(n);
+  bool undecided = false;
+  for (size_t k = 0; k < n; ++k) {
     const ir::Classification& c = rules_.classifications[k];
     // As the interpreter decides: the first level that holds while every
-    // earlier one fails; an unknown earlier level leaves it open.
-    int level = -1;
+    // earlier one fails is the answer; an unknown earlier level leaves the
+    // answer open between the levels still possible.
+    std::vector<int>& candidates = candidates_[k];
+    candidates.clear();
+    deciding_[k].clear();
+    bool open = false;
     for (size_t l = 0; l < c.levels.size(); ++l) {
       auto result = c.levels[l].condition ? static_cast<Truth>(verdict_[size_t(layout.level[k][l])])
                                           : Truth::kTrue;
       if (result == Truth::kFalse) continue;
-      if (result == Truth::kUnknown) return false;
-      level = int(l);
-      break;
+      candidates.push_back(int(l));
+      if (result == Truth::kTrue) {
+        if (!open) levels_[k] = int(l);
+        break;
+      }
+      open = true;
     }
-    levels_.push_back(level);
+    if (levels_[k] >= 0) {
+      candidates.clear();
+      qualifies_[k] = c.qualifying[size_t(levels_[k])] ? Truth::kTrue : Truth::kFalse;
+      continue;
+    }
+    bool any = false, all = !candidates.empty();
+    for (int l : candidates) {
+      any = any || c.qualifying[size_t(l)];
+      all = all && c.qualifying[size_t(l)];
+    }
+    qualifies_[k] = candidates.empty() ? Truth::kFalse
+                    : all              ? Truth::kTrue
+                    : any              ? Truth::kUnknown
+                                       : Truth::kFalse;
+    undecided = undecided || !candidates.empty();
   }
-  return true;
+  return undecided;
 }
 
 void BatchJudge::Requirements(const FormInput& form) {
@@ -239,10 +282,31 @@ void BatchJudge::Write(const FormInput& form, std::string& out) const {
     if (k > 0) out += ',';
     out += class_heads_[k];
     int level = levels_[k];
-    out += level >= 0 ? level_names_[k][size_t(level)] : std::string("null");
+    if (level >= 0) {
+      out += level_names_[k][size_t(level)];
+    } else {
+      out += "null";
+      const std::vector<int>& candidates = candidates_[k];
+      if (!candidates.empty()) {
+        out += ",\"possible\":[";
+        for (size_t i = 0; i < candidates.size(); ++i) {
+          if (i > 0) out += ',';
+          out += level_names_[k][size_t(candidates[i])];
+        }
+        out += ']';
+      }
+    }
     if (c.kind != ir::ClassificationKind::kOutcome) {
-      out += level >= 0 && c.qualifying[size_t(level)] ? ",\"qualifies\":true"
-                                                       : ",\"qualifies\":false";
+      out += ",\"qualifies\":";
+      out += TruthText(qualifies_[k]);
+    }
+    if (!deciding_[k].empty()) {
+      out += ",\"insufficient_data\":[";
+      for (size_t i = 0; i < deciding_[k].size(); ++i) {
+        if (i > 0) out += ',';
+        WriteJsonString(deciding_[k][i], out);
+      }
+      out += ']';
     }
     out += ",\"truths\":\"";
     for (size_t l = 0; l < c.levels.size(); ++l) {

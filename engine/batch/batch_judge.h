@@ -8,9 +8,9 @@
 // and no run-time error. When a classification is undecided (its result
 // lists the unknown items that would decide it, which only the interpreter
 // works out), the reference binding's values are rebuilt from the frame and
-// the interpreter, with the native judge, judges the form without wording
-// its clauses. The caller judges the other forms on the reference path,
-// which writes the same bytes (tested on every rule file).
+// the interpreter finds those items alone (AddDecidingItems), from the
+// native judge's decisions. The caller judges the other forms on the
+// reference path, which writes the same bytes (tested on every rule file).
 
 #include <simdjson.h>
 
@@ -45,9 +45,12 @@ class BatchJudge {
   bool Rebuild(BoundForm& bound) const;
 
  private:
-  // The decided level of each classification into levels_ (-1: none
-  // holds); false when one is undecided.
+  // Each classification's decision from the verdict, as the interpreter
+  // decides: levels_, candidates_, qualifies_; true when one is undecided.
   bool Decide();
+  // The items that would decide the undecided classifications, into
+  // deciding_; false when the form needs the reference path.
+  bool Deciding(const FormInput& form);
   void Requirements(const FormInput& form);
   Value CalcValue(int slot, const FormInput& form) const;
   void Write(const FormInput& form, std::string& out) const;
@@ -60,7 +63,16 @@ class BatchJudge {
   jit::NativeJudge judge_;
   std::vector<AnswerState> states_;
   std::vector<uint8_t> verdict_;
+  // Per classification: the decided level (-1 none or undecided), the
+  // levels still possible when undecided, whether it qualifies, and the
+  // items that would decide it.
   std::vector<int> levels_;
+  std::vector<std::vector<int>> candidates_;
+  std::vector<Truth> qualifies_;
+  std::vector<std::vector<std::string>> deciding_;
+  // Reused for undecided forms.
+  BoundForm bound_;
+  std::vector<ClassificationResult> judged_;
   // The messages of this form: indexes into message_json_.
   std::vector<int> messages_;
   bool errors_ = false;

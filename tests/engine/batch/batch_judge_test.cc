@@ -150,6 +150,28 @@ TEST_P(BatchJudgeOnRules, SameBytesAsTheReferencePath) {
   EXPECT_GT(valid_taken, kFormsPerFile / 2 * 8 / 10) << "valid forms on the batch path";
 }
 
+// Forms a classification of which is left undecided (a 不明 answer) stay on
+// the batch path, which finds the items that would decide it: the same
+// "possible" levels, three-valued "qualifies" and "insufficient_data" as
+// the reference path.
+TEST(BatchJudge, UndecidedFormsStayOnTheBatchPath) {
+  auto c = Compile(std::string(KIJUN_SOURCE_DIR) + "/diseases/nanbyo/006_parkinson.kijun");
+  ASSERT_TRUE(c);
+  jit::NativeJudge judge(c->rules, *c->native);
+  BatchJudge batch(c->rules, *c->native);
+  simdjson::dom::parser parser;
+  RandomForms random(c->rules, 5);
+  int undecided = 0;
+  for (int n = 0; n < 2000; ++n) {
+    std::string text = Line(c->rules, n, random.Variant(), random.NextValid());
+    std::string fast = Batch(batch, parser, text);
+    if (fast.find("\"insufficient_data\":[") == std::string::npos) continue;
+    ++undecided;
+    ASSERT_EQ(fast, Reference(*c, judge, text)) << "form: " << text;
+  }
+  EXPECT_GE(undecided, 50) << "undecided forms taken by the batch path";
+}
+
 INSTANTIATE_TEST_SUITE_P(Diseases, BatchJudgeOnRules,
                          testing::ValuesIn(testing_support::RuleFilesInDiseases()),
                          [](const testing::TestParamInfo<std::string>& param) {
