@@ -8,6 +8,9 @@
 // default, the process dies as it would have). The caller stops using the
 // faulted code (NativeRuleSet::MarkFaulted) and judges on the interpreter.
 //
+// Each thread that runs guarded code gets an alternate signal stack (unless
+// it has one), so a fault that is a stack overflow is caught too.
+//
 // Limits: the guard does not unwind (no destructors run in the aborted
 // call), so guarded code must not hold locks or own memory; the generated
 // code owns none, and its runtime helpers only append to the frame's error
@@ -24,13 +27,15 @@ struct ThreadState {
   volatile sig_atomic_t armed;
 };
 ThreadState& ThisThread();
-void InstallHandlers();
+// Installs the handlers (once per process) and this thread's alternate
+// signal stack (once per thread).
+void Prepare();
 }  // namespace fault_guard_detail
 
 // Calls `native()`; false when it faulted.
 template <class Native>
 bool RunGuarded(Native&& native) {
-  fault_guard_detail::InstallHandlers();
+  fault_guard_detail::Prepare();
   fault_guard_detail::ThreadState& state = fault_guard_detail::ThisThread();
   // No signal mask is saved (it costs a system call); the handlers run with
   // SA_NODEFER, so nothing stays blocked after the jump.

@@ -129,6 +129,17 @@ void FaultingRoot(const NativeFrame* /*frame*/, NativeValue* /*out*/) {
   *nowhere = 1;
 }
 
+// A stand-in that overflows the stack: each call keeps a kilobyte live
+// across the next; the bound, read through a volatile, is never reached.
+volatile uint64_t overflow_bound = ~uint64_t{0};
+__attribute__((noinline)) uint64_t Deeper(uint64_t depth) {
+  volatile char kept[1024];
+  kept[depth % sizeof kept] = char(depth);
+  if (depth >= overflow_bound) return depth;
+  return Deeper(depth + 1) + uint64_t(kept[depth % sizeof kept]);
+}
+void OverflowingJudge(NativeFrame* /*frame*/, uint8_t* verdict) { verdict[0] = uint8_t(Deeper(0)); }
+
 // A short hex digest naming a cached object.
 std::string ObjectKey(const std::string& material) {
   return dsl::Sha256Hex(material).substr(0, 40);
@@ -327,6 +338,9 @@ std::unique_ptr<NativeRuleSet> JitEngine::Compile(const ir::RuleSet& rules, std:
     for (auto& level : native->levels_) {
       for (auto& fn : level) fn = fn != nullptr ? FaultingRoot : nullptr;
     }
+  }
+  if (Injected().Is("overflow", rules.DiseaseKey()) && native->judge_ != nullptr) {
+    native->judge_ = OverflowingJudge;
   }
   return native;
 }

@@ -82,8 +82,9 @@ class JitEngine {
   // A failure injected for testing that one disease's failure leaves the
   // others alone: "compile:KEY" makes Compile of disease KEY (as
   // RuleSet::DiseaseKey() names it, e.g. 指定難病/6) fail, "crash:KEY" gives
-  // it native functions that write through a null pointer; "" injects
-  // nothing. The KIJUN_JIT_FAULT environment variable sets it at start.
+  // it native functions that write through a null pointer, "overflow:KEY"
+  // a fused judge that overflows the stack; "" injects nothing. The KIJUN_JIT_FAULT environment
+  // variable sets it at start.
   static void InjectFault(const std::string& spec);
 
   ~JitEngine();

@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #include <csignal>
+#include <thread>
+#include <vector>
 
 #include "engine/batch/batch_envelope.h"
 #include "engine/batch/batch_judge.h"
@@ -147,6 +149,34 @@ TEST(FaultGuard, CatchesAFaultInsideAndKeepsWorking) {
   int ran = 0;
   EXPECT_TRUE(RunGuarded([&] { ++ran; }));
   EXPECT_EQ(ran, 1);
+}
+
+// Native code that overflows the stack is caught too (the handler runs on
+// the thread's alternate signal stack), on the main thread and on another
+// thread, which gets its own; the disease falls back to the interpreter.
+TEST_F(FaultIsolation, AStackOverflowInNativeCodeIsCaught) {
+  ir::RuleSet parkinson = Load(kParkinson);
+  JitEngine::InjectFault("overflow:" + parkinson.DiseaseKey());
+  std::string error;
+  auto faulty = Compile(parkinson, error);
+  ASSERT_NE(faulty, nullptr) << error;
+  NativeJudge judge(parkinson, *faulty);
+  ExpectSameAsInterpreter(parkinson, judge);
+  EXPECT_TRUE(faulty->faulted());
+
+  auto other = Compile(parkinson, error);
+  ASSERT_NE(other, nullptr) << error;
+  bool caught = false;
+  std::thread worker([&] {
+    std::vector<uint8_t> verdict(size_t(other->layout().size));
+    NativeFrame frame{};
+    NativeJudgeFunction fn = other->Judge();
+    caught = !RunGuarded([&] { fn(&frame, verdict.data()); });
+    // The thread goes on running guarded code after the overflow.
+    caught = caught && RunGuarded([] {});
+  });
+  worker.join();
+  EXPECT_TRUE(caught);
 }
 
 }  // namespace
