@@ -11,7 +11,7 @@
 namespace kijun::engine::batch {
 
 BatchJudge::BatchJudge(const ir::RuleSet& rules, const jit::NativeRuleSet& native)
-    : rules_(rules), native_(native), binder_(rules), judge_(rules, native) {
+    : rules_(rules), native_(native), binder_(rules) {
   FormInput none;
   blank_.SetItems(rules, BindForm(rules, nlohmann::json()), none, native.texts());
   verdict_.resize(size_t(native.layout().size));
@@ -168,7 +168,10 @@ bool BatchJudge::Rebuild(BoundForm& bound) const {
 }
 
 bool BatchJudge::Decide() {
-  const jit::VerdictLayout& layout = native_.layout();
+  // The fused judge decided each classification as the interpreter does and
+  // left the decision in the frame: the level (-1 none or undecided), the
+  // levels still possible when undecided, and whether it qualifies.
+  const jit::NativeFrame& frame = frame_.frame();
   size_t n = rules_.classifications.size();
   levels_.assign(n, -1);
   candidates_.resize(n);
@@ -176,40 +179,15 @@ bool BatchJudge::Decide() {
   deciding_.resize(n);
   bool undecided = false;
   for (size_t k = 0; k < n; ++k) {
-    const ir::Classification& c = rules_.classifications[k];
-    // As the interpreter decides: the first level that holds while every
-    // earlier one fails is the answer; an unknown earlier level leaves the
-    // answer open between the levels still possible.
-    std::vector<int>& candidates = candidates_[k];
-    candidates.clear();
+    levels_[k] = frame.class_level[k];
+    qualifies_[k] = static_cast<Truth>(frame.class_qualifies[k]);
+    candidates_[k].clear();
     deciding_[k].clear();
-    bool open = false;
-    for (size_t l = 0; l < c.levels.size(); ++l) {
-      auto result = c.levels[l].condition ? static_cast<Truth>(verdict_[size_t(layout.level[k][l])])
-                                          : Truth::kTrue;
-      if (result == Truth::kFalse) continue;
-      candidates.push_back(int(l));
-      if (result == Truth::kTrue) {
-        if (!open) levels_[k] = int(l);
-        break;
-      }
-      open = true;
+    uint64_t possible = frame.class_candidates[k];
+    for (int l = 0; possible != 0; ++l, possible >>= 1) {
+      if ((possible & 1) != 0) candidates_[k].push_back(l);
     }
-    if (levels_[k] >= 0) {
-      candidates.clear();
-      qualifies_[k] = c.qualifying[size_t(levels_[k])] ? Truth::kTrue : Truth::kFalse;
-      continue;
-    }
-    bool any = false, all = !candidates.empty();
-    for (int l : candidates) {
-      any = any || c.qualifying[size_t(l)];
-      all = all && c.qualifying[size_t(l)];
-    }
-    qualifies_[k] = candidates.empty() ? Truth::kFalse
-                    : all              ? Truth::kTrue
-                    : any              ? Truth::kUnknown
-                                       : Truth::kFalse;
-    undecided = undecided || !candidates.empty();
+    undecided = undecided || !candidates_[k].empty();
   }
   return undecided;
 }

@@ -22,7 +22,6 @@
 #include "engine/ir.h"
 #include "engine/jit/frame_storage.h"
 #include "engine/jit/jit_engine.h"
-#include "engine/jit/native_judge.h"
 #include "engine/judgment.h"
 
 namespace kijun::engine::batch {
@@ -45,8 +44,8 @@ class BatchJudge {
   bool Rebuild(BoundForm& bound) const;
 
  private:
-  // Each classification's decision from the verdict, as the interpreter
-  // decides: levels_, candidates_, qualifies_; true when one is undecided.
+  // Each classification's decision, as the fused judge left it in the
+  // frame: levels_, candidates_, qualifies_; true when one is undecided.
   bool Decide();
   // The items that would decide the undecided classifications, into
   // deciding_; false when the form needs the reference path.
@@ -60,7 +59,6 @@ class BatchJudge {
   FrameBinder binder_;
   jit::FrameStorage blank_;
   jit::FrameStorage frame_;
-  jit::NativeJudge judge_;
   std::vector<AnswerState> states_;
   std::vector<uint8_t> verdict_;
   // Per classification: the decided level (-1 none or undecided), the
