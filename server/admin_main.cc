@@ -44,6 +44,11 @@ constexpr const char* kUsage = R"(usage:
                                                  re-wrap every data key under a new
                                                  key-encryption key, online; resumes an
                                                  interrupted rotation (default var/keys)
+  kijun-admin rotate-index-key --db CONNINFO [--keys DIR] [--batch N] [--throttle-ms N]
+                                                 recompute every patient's blind index under a
+                                                 new blind-index key (index-<id>.key), online,
+                                                 one row per transaction; look-ups match either
+                                                 key meanwhile; resumes an interrupted rotation
   kijun-admin forms verify --db CONNINFO [--keys DIR] [--pki DIR]
                                                  check every confirmed form's proof of
                                                  authorship (content digest, the server's
@@ -138,7 +143,7 @@ int main(int argc, char** argv) {
                 << checked << " checked\n";
       return 0;
     }
-    if (args[0] == "rotate-key") {
+    if (args[0] == "rotate-key" || args[0] == "rotate-index-key") {
       RotationOptions options;
       if (!Option(args, "--batch").empty()) options.batch = std::stoi(Option(args, "--batch"));
       if (!Option(args, "--throttle-ms").empty()) {
@@ -150,6 +155,19 @@ int main(int argc, char** argv) {
       KeyFolder keys(Option(args, "--keys").empty() ? std::string("var/keys")
                                                     : Option(args, "--keys"));
       db::PgConnection owner(conninfo);
+      if (args[0] == "rotate-index-key") {
+        IndexRotationReport report = RotateIndexKey(owner, keys, options, std::cout);
+        std::cout << "索引鍵の更新が終わりました / index key rotation finished: every patient's "
+                     "blind index is under "
+                  << keys.IndexKeyFile(report.index_key) << " (" << report.reindexed
+                  << " patients re-indexed by this run)\n";
+        for (const auto& id : report.unused) {
+          std::cout << "  " << keys.IndexKeyFile(id)
+                    << ": もう使われていません / no longer used (archive it offline, then "
+                       "remove it from the folder)\n";
+        }
+        return 0;
+      }
       RotationReport report = RotateKeys(owner, keys, options, std::cout);
       std::cout << "鍵の更新が終わりました / rotation finished: every data key is under kek-"
                 << report.kek << ".key (" << report.rewrapped << " re-wrapped by this run)\n";
@@ -158,6 +176,7 @@ int main(int argc, char** argv) {
                   << ".key: もう使われていません / no longer used (archive it offline, then "
                      "remove it from the folder)\n";
       }
+      std::cout << "  (the blind-index key is rotated by kijun-admin rotate-index-key)\n";
       return 0;
     }
     if (args[0] == "migrate") {

@@ -63,4 +63,15 @@ std::string PatientBlindIndex(std::string_view key, std::string_view name,
   return out;
 }
 
+std::vector<std::string> PatientBlindIndexes(const std::vector<BlindIndexKey>& keys,
+                                             std::string_view name, std::string_view birth_date,
+                                             const std::optional<std::string>& insurance_number) {
+  std::vector<std::string> values;
+  values.reserve(keys.size());
+  for (const BlindIndexKey& k : keys) {
+    values.push_back(PatientBlindIndex(k.key, name, birth_date, insurance_number));
+  }
+  return values;
+}
+
 }  // namespace kijun::server

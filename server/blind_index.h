@@ -9,6 +9,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
+
+#include "server/key_encryption_keys.h"
 
 namespace kijun::server {
 
@@ -21,5 +24,12 @@ std::string NormaliseForIndex(std::string_view text);
 std::string PatientBlindIndex(std::string_view key, std::string_view name,
                               std::string_view birth_date,
                               const std::optional<std::string>& insurance_number);
+
+// The patient's index value under each of `keys`, in their order: a look-up
+// matches any, so it finds rows under the old and the new key while the
+// index is recomputed (kijun-admin rotate-index-key).
+std::vector<std::string> PatientBlindIndexes(const std::vector<BlindIndexKey>& keys,
+                                             std::string_view name, std::string_view birth_date,
+                                             const std::optional<std::string>& insurance_number);
 
 }  // namespace kijun::server

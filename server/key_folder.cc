@@ -74,7 +74,7 @@ void WriteAtomically(const std::string& path, const std::string& text) {
   fs::rename(temporary, path);
 }
 
-std::string NewKekId() {
+std::string NewKeyId() {
   std::time_t now = std::time(nullptr);
   std::tm utc{};
   gmtime_r(&now, &utc);
@@ -95,8 +95,8 @@ bool ValidId(const std::string& id) {
 
 KeyFolder::KeyFolder(std::string folder) : folder_(std::move(folder)) {
   RequirePrivate(folder_, true);
-  index_key_ = ReadKeyFile(folder_ + "/index.key");
   std::lock_guard lock(mutex_);
+  ReadIndexKeys();
   ReadCurrent();
   Kek(current_);
 }
@@ -106,7 +106,7 @@ bool KeyFolder::Initialise(const std::string& folder) {
   fs::create_directories(folder);
   fs::permissions(folder, fs::perms::owner_all);
   WriteAtomically(folder + "/index.key", Hex(RandomBytes(kDataKeyBytes)));
-  std::string id = NewKekId();
+  std::string id = NewKeyId();
   WriteAtomically(folder + "/kek-" + id + ".key", Hex(RandomBytes(kDataKeyBytes)));
   WriteAtomically(folder + "/current", id);
   return true;
@@ -155,10 +155,101 @@ std::string KeyFolder::CurrentId() {
   return current_;
 }
 
-std::string KeyFolder::BlindIndexKey() { return index_key_; }
+std::string KeyFolder::IndexKeyFile(const std::string& id) const {
+  return id == kOriginalIndexKeyId ? folder_ + "/index.key" : folder_ + "/index-" + id + ".key";
+}
+
+void KeyFolder::ReadIndexKeys() {
+  std::string current = kOriginalIndexKeyId;
+  if (fs::exists(folder_ + "/index-current")) {
+    std::ifstream in(folder_ + "/index-current");
+    in >> current;
+    if (!ValidId(current)) {
+      throw KeyError("鍵フォルダ「" + folder_ + "」の index-current が正しくありません",
+                     "key folder '" + folder_ + "' has a malformed 'index-current' file");
+    }
+  }
+  // The index key files present; a key read once is not read again.
+  std::map<std::string, std::string> present;
+  for (const auto& entry : fs::directory_iterator(folder_)) {
+    std::string name = entry.path().filename().string();
+    std::string id;
+    if (name == "index.key") {
+      id = kOriginalIndexKeyId;
+    } else if (name.rfind("index-", 0) == 0 && name.size() > 10 &&
+               name.substr(name.size() - 4) == ".key") {
+      id = name.substr(6, name.size() - 10);
+      if (!ValidId(id) || id == kOriginalIndexKeyId) continue;
+    } else {
+      continue;
+    }
+    auto known = index_keys_.find(id);
+    present[id] = known != index_keys_.end() ? known->second : ReadKeyFile(IndexKeyFile(id));
+  }
+  if (present.count(current) == 0) {
+    throw KeyError("鍵フォルダ「" + folder_ + "」に索引鍵「" + current + "」(" +
+                       IndexKeyFile(current) + ") がありません",
+                   "key folder '" + folder_ + "' has no blind-index key '" + current + "' (" +
+                       IndexKeyFile(current) + ")");
+  }
+  index_keys_ = std::move(present);
+  index_current_ = current;
+  index_checked_ = std::chrono::steady_clock::now();
+}
+
+void KeyFolder::RefreshIndexKeys() {
+  if (std::chrono::steady_clock::now() - index_checked_ > std::chrono::seconds(1)) {
+    ReadIndexKeys();
+  }
+}
+
+BlindIndexKey KeyFolder::CurrentBlindIndexKey() {
+  std::lock_guard lock(mutex_);
+  RefreshIndexKeys();
+  return {index_current_, index_keys_.at(index_current_)};
+}
+
+std::vector<BlindIndexKey> KeyFolder::BlindIndexKeys() {
+  std::lock_guard lock(mutex_);
+  RefreshIndexKeys();
+  std::vector<BlindIndexKey> keys = {{index_current_, index_keys_.at(index_current_)}};
+  for (const auto& [id, key] : index_keys_) {
+    if (id != index_current_) keys.push_back({id, key});
+  }
+  return keys;
+}
+
+std::string KeyFolder::CreateIndexKey() {
+  std::string id = NewKeyId();
+  WriteAtomically(IndexKeyFile(id), Hex(RandomBytes(kDataKeyBytes)));
+  return id;
+}
+
+void KeyFolder::SetCurrentIndexKey(const std::string& id) {
+  std::lock_guard lock(mutex_);
+  if (!ValidId(id)) throw KeyError("索引鍵の名前が違います", "bad index key id '" + id + "'");
+  ReadKeyFile(IndexKeyFile(id));  // refuse an id without a key file
+  WriteAtomically(folder_ + "/index-current", id);
+  ReadIndexKeys();
+}
+
+std::string KeyFolder::IndexRotationTarget() const {
+  std::ifstream in(folder_ + "/index-rotating");
+  std::string id;
+  in >> id;
+  return ValidId(id) ? id : "";
+}
+
+void KeyFolder::SetIndexRotationTarget(const std::string& id) {
+  if (id.empty()) {
+    fs::remove(folder_ + "/index-rotating");
+  } else {
+    WriteAtomically(folder_ + "/index-rotating", id);
+  }
+}
 
 std::string KeyFolder::CreateKek() {
-  std::string id = NewKekId();
+  std::string id = NewKeyId();
   WriteAtomically(folder_ + "/kek-" + id + ".key", Hex(RandomBytes(kDataKeyBytes)));
   return id;
 }

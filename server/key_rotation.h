@@ -9,6 +9,18 @@
 // the old or the new KEK — both files stay in the folder — and running the
 // command again resumes the same rotation (the folder's `rotating` file).
 // The data itself is never re-encrypted: only the wrapped data keys change.
+//
+// `kijun-admin rotate-index-key`: recomputes every patient's blind index
+// under a new blind-index key, the same way. The new index key becomes
+// `index-current` first (servers index new patients under it within a
+// second; look-ups compute the patient's value under every index key in the
+// folder and match any), then each patient row still under an older key is
+// re-indexed from its decrypted identity, one row per transaction, and
+// records the new key's id. Killed at any point, every row is under the old
+// or the new key — both files stay in the folder, so carry-forward still
+// finds everyone — and running the command again resumes the same rotation
+// (the folder's `index-rotating` file). A row whose identity does not
+// decrypt is named and left under its key; the rotation then stays open.
 
 #include <cstdint>
 #include <ostream>
@@ -35,5 +47,24 @@ struct RotationReport {
 
 RotationReport RotateKeys(db::PgConnection& owner, KeyFolder& keys, const RotationOptions& options,
                           std::ostream& progress);
+
+struct IndexRotationReport {
+  std::string index_key;            // the index key every patient row is under now
+  bool resumed = false;             // continued an interrupted rotation
+  int64_t reindexed = 0;            // rows re-indexed by this run
+  std::vector<std::string> unused;  // index key ids no row uses any more
+};
+
+// `options.batch` is the number of rows selected at a time (each still its
+// own transaction). Throws, leaving the rotation open to be resumed, when a
+// row cannot be re-indexed or rows keep appearing under an older key.
+IndexRotationReport RotateIndexKey(db::PgConnection& owner, KeyFolder& keys,
+                                   const RotationOptions& options, std::ostream& progress);
+
+// For the server's start: writes which index keys look-ups use, says when an
+// index rotation is unfinished, and warns about rows under an index key
+// missing from the folder (carry-forward would not find those patients).
+// Returns the number of such rows.
+int64_t ReportBlindIndexKeys(db::PgConnection& owner, KeyFolder& keys, std::ostream& log);
 
 }  // namespace kijun::server

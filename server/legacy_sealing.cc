@@ -18,7 +18,8 @@ constexpr db::Statement kPatients = {
 constexpr db::Statement kSealPatient = {
     "ls_seal_patient",
     "UPDATE institution.patients SET data_key_id = $2, identity = $3::bytea, blind_index = $4,"
-    " name = NULL, kana = NULL, birth_date = NULL, insurance_number = NULL WHERE id = $1"};
+    " blind_index_key = $5, name = NULL, kana = NULL, birth_date = NULL, insurance_number = NULL "
+    "WHERE id = $1"};
 constexpr db::Statement kForms = {
     "ls_forms",
     "SELECT id, items::text, judgment::text FROM institution.forms WHERE items_sealed IS NULL"
@@ -91,17 +92,18 @@ int64_t SealAll(db::PgConnection& c, const db::Statement& select, SealRow seal_r
 }  // namespace
 
 int64_t SealEarlierRows(db::PgConnection& owner, RecordKeys& keys) {
-  std::string index_key = keys.keks().BlindIndexKey();
+  BlindIndexKey index_key = keys.keks().CurrentBlindIndexKey();
   int64_t sealed = SealAll(owner, kPatients, [&](const db::PgResult& r, int i) {
     int64_t id = r.Int(i, 0);
     json identity = {{"name", r.Text(i, 1)}, {"kana", r.Text(i, 2)}, {"birth_date", r.Text(i, 3)}};
     std::optional<std::string> insurance = r.Optional(i, 4);
     identity["insurance_number"] = insurance ? json(*insurance) : json(nullptr);
     RecordSeal seal = keys.Create(owner, SealedTier::kInstitution);
-    owner.Run(kSealPatient,
-              {std::to_string(id), std::to_string(seal.key_id()),
-               seal.Seal(Place("institution.patients", id, "identity"), identity.dump()),
-               PatientBlindIndex(index_key, r.Text(i, 1), r.Text(i, 3), insurance)});
+    owner.Run(
+        kSealPatient,
+        {std::to_string(id), std::to_string(seal.key_id()),
+         seal.Seal(Place("institution.patients", id, "identity"), identity.dump()),
+         PatientBlindIndex(index_key.key, r.Text(i, 1), r.Text(i, 3), insurance), index_key.id});
   });
   sealed += SealAll(owner, kForms, [&](const db::PgResult& r, int i) {
     int64_t id = r.Int(i, 0);

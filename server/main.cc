@@ -19,6 +19,7 @@
 #include "server/db/migrations.h"
 #include "server/https_server.h"
 #include "server/key_folder.h"
+#include "server/key_rotation.h"
 #include "server/legacy_sealing.h"
 #include "server/misuse_monitor.h"
 #include "server/periodic_task.h"
@@ -126,6 +127,7 @@ int main(int argc, char** argv) {
         std::cout << "kijun-server: sealed " << sealed << " TOTP secrets stored in the clear"
                   << std::endl;
       }
+      server::ReportBlindIndexKeys(owner, key_folder, std::cout);
     }
     server::TierConnections tiers_at = server::TierConnections::OnOneCluster(config.database);
     tiers_at.registry = Or(config.db_registry, tiers_at.registry);

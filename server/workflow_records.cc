@@ -20,11 +20,11 @@ constexpr db::Statement kNextPatientId = {"wr_next_patient",
 constexpr db::Statement kInsertPatient = {
     "wr_insert_patient",
     "INSERT INTO institution.patients"
-    " (id, institution_id, sex, data_key_id, identity, blind_index, created_by)"
-    " VALUES ($1, $2, $3, $4, $5::bytea, $6, $7)"};
+    " (id, institution_id, sex, data_key_id, identity, blind_index, blind_index_key, created_by)"
+    " VALUES ($1, $2, $3, $4, $5::bytea, $6, $7, $8)"};
 constexpr db::Statement kPatient = {
     "wr_patient",
-    "SELECT id, institution_id, sex, data_key_id, identity, blind_index"
+    "SELECT id, institution_id, sex, data_key_id, identity, blind_index, blind_index_key"
     " FROM institution.patients WHERE id = $1"};
 constexpr db::Statement kNextFormId = {"wr_next_form",
                                        "SELECT nextval('institution.forms_id_seq')"};
@@ -47,7 +47,7 @@ constexpr db::Statement kLastConfirmed = {
     "wr_last_confirmed",
     "SELECT" KIJUN_FORM_COLUMNS
     " FROM institution.forms f JOIN institution.patients p ON p.id = f.patient_id"
-    " WHERE p.blind_index = $1 AND f.disease = $2 AND f.status = 'confirmed'"
+    " WHERE p.blind_index = ANY($1::text[]) AND f.disease = $2 AND f.status = 'confirmed'"
     " ORDER BY f.confirmed_at DESC LIMIT 1"};
 #undef KIJUN_FORM_COLUMNS
 constexpr db::Statement kFormByKey = {"wr_form_by_key",
@@ -169,7 +169,7 @@ int64_t InstitutionRecords::CreatePatient(db::PgConnection& c, const Patient& p,
   c.Run(kInsertPatient,
         {std::to_string(id), std::to_string(p.institution_id), p.sex, std::to_string(seal.key_id()),
          seal.Seal(Place(kPatientsTable, id, "identity"), identity.dump()), p.blind_index,
-         std::to_string(created_by)});
+         p.blind_index_key, std::to_string(created_by)});
   return id;
 }
 
@@ -188,7 +188,8 @@ std::optional<Patient> InstitutionRecords::LoadPatient(db::PgConnection& c, int6
   if (!identity["insurance_number"].is_null()) {
     p.insurance_number = identity["insurance_number"].get<std::string>();
   }
-  p.blind_index = r.Text(0, 5);
+  p.blind_index = r.Optional(0, 5).value_or("");
+  p.blind_index_key = r.Optional(0, 6).value_or("");
   return p;
 }
 
@@ -251,10 +252,10 @@ std::optional<int64_t> InstitutionRecords::FormIdByAccessKey(db::PgConnection& c
   return r.Int(0, 0);
 }
 
-std::optional<Form> InstitutionRecords::LastConfirmedForm(db::PgConnection& c,
-                                                          const std::string& blind_index,
-                                                          const std::string& disease) {
-  db::PgResult r = c.Run(kLastConfirmed, {blind_index, disease});
+std::optional<Form> InstitutionRecords::LastConfirmedForm(
+    db::PgConnection& c, const std::vector<std::string>& blind_indexes,
+    const std::string& disease) {
+  db::PgResult r = c.Run(kLastConfirmed, {PgArray(blind_indexes), disease});
   if (r.rows() == 0) return std::nullopt;
   return FormFrom(c, r, 0);
 }
@@ -288,6 +289,7 @@ std::vector<int64_t> InstitutionRecords::ConfirmedFormIds(db::PgConnection& c, i
                                                           int limit) {
   db::PgResult r = c.Run(kConfirmedIds, {std::to_string(after), std::to_string(limit)});
   std::vector<int64_t> ids;
+  ids.reserve(static_cast<size_t>(r.rows()));
   for (int i = 0; i < r.rows(); ++i) ids.push_back(r.Int(i, 0));
   return ids;
 }

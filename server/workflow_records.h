@@ -3,7 +3,8 @@
 // The workflow's rows in the three tiers, read and written through prepared
 // statements with every identifying or clinical value sealed (record_keys.h):
 //   institution.patients     identity {name, kana, birth_date, insurance_number}
-//                            sealed; sex and the blind index in the clear
+//                            sealed; sex and the blind index (with the id of
+//                            the index key it is under) in the clear
 //   institution.forms        items and judgment sealed with the form's key
 //   institution.comments     body sealed with its form's key
 //   municipality.applications patient, items, judgment, decision reason sealed
@@ -26,6 +27,7 @@ struct Patient {
   std::string name, kana, birth_date, sex;
   std::optional<std::string> insurance_number;
   std::string blind_index;
+  std::string blind_index_key;  // the id of the index key blind_index is under
 
   nlohmann::json ToJson() const;  // without the blind index
 };
@@ -103,9 +105,11 @@ class InstitutionRecords {
   int64_t CreateForm(db::PgConnection& c, const NewForm& f);
   std::optional<Form> LoadForm(db::PgConnection& c, int64_t id);
   std::optional<int64_t> FormIdByAccessKey(db::PgConnection& c, const std::string& key);
-  // The last confirmed form for this disease of any patient with this blind
-  // index, at any institution.
-  std::optional<Form> LastConfirmedForm(db::PgConnection& c, const std::string& blind_index,
+  // The last confirmed form for this disease of any patient whose blind
+  // index is one of `blind_indexes` (the patient's value under each index
+  // key in use), at any institution.
+  std::optional<Form> LastConfirmedForm(db::PgConnection& c,
+                                        const std::vector<std::string>& blind_indexes,
                                         const std::string& disease);
   // False when the version moved on (someone else saved first).
   bool UpdateDraft(db::PgConnection& c, const Form& f, int64_t by, int64_t expected_version);

@@ -185,8 +185,10 @@ ApiResponse WorkflowService::CreatePatient(const ApiRequest& request) {
                    "\"sex\" must be \"男\" or \"女\"", "/sex");
   }
   patient.insurance_number = OptionalString(body, "insurance_number", 40);
-  patient.blind_index = PatientBlindIndex(keys_.keks().BlindIndexKey(), patient.name,
-                                          patient.birth_date, patient.insurance_number);
+  BlindIndexKey index_key = keys_.keks().CurrentBlindIndexKey();
+  patient.blind_index =
+      PatientBlindIndex(index_key.key, patient.name, patient.birth_date, patient.insurance_number);
+  patient.blind_index_key = index_key.id;
   int64_t id = tiers_.institution.With([&](db::PgConnection& c) {
     db::Transaction tx(c);
     int64_t created = institution_.CreatePatient(c, patient, user.id);
@@ -256,9 +258,14 @@ ApiResponse WorkflowService::CreateForm(const ApiRequest& request) {
     if (carry) {
       // The patient's last confirmed form for this disease, found by the
       // blind index: at this institution, or — with the patient's consent
-      // only — at another one.
-      std::optional<Form> last =
-          institution_.LastConfirmedForm(c, patient.blind_index, form.disease);
+      // only — at another one. The patient's index is computed under every
+      // index key in use (during rotate-index-key rows are under the old or
+      // the new one); the stored value too, whatever key it is under.
+      std::vector<std::string> indexes =
+          PatientBlindIndexes(keys_.keks().BlindIndexKeys(), patient.name, patient.birth_date,
+                              patient.insurance_number);
+      if (!patient.blind_index.empty()) indexes.push_back(patient.blind_index);
+      std::optional<Form> last = institution_.LastConfirmedForm(c, indexes, form.disease);
       if (!last) {
         throw ApiError(404, "nothing_to_carry",
                        "この患者のこの疾病の確定済みの前回の臨個票がありません",
@@ -417,7 +424,7 @@ ApiResponse WorkflowService::ConfirmForm(const ApiRequest& request) {
   int64_t id = IdParam(request, "id");
   json body = ParseJsonObject(request.body);
   int64_t version = RequireId(body, "version");
-  std::optional<std::string> envelope_text = OptionalString(body, "envelope", 512 * 1024);
+  std::optional<std::string> envelope_text = OptionalString(body, "envelope", size_t{512} * 1024);
   auto [institution_code, institution_name] = tiers_.registry.With([&](db::PgConnection& c) {
     db::PgResult r = c.Run(kInstitutionCode, {std::to_string(user.institution_id)});
     return std::pair<std::string, std::string>(r.Text(0, 0), r.Text(0, 1));

@@ -4,7 +4,10 @@ ciphertext moved to another row does not decrypt (and nothing of the other
 patient is shown); the blind index finds a patient's forms at another
 institution, which are carried forward only with the patient's consent (and
 an attempt without it raises an alert); `kijun-admin rotate-key` killed
-midway leaves every record readable and resumes to the end; rows stored
+midway leaves every record readable and resumes to the end;
+`kijun-admin rotate-index-key` recomputes every patient's blind index under
+a new index key, carry-forward finding earlier forms midway (rows under
+either key), after it and with the old index key archived; rows stored
 before encryption are sealed at start. The same for the accounts' TOTP
 secrets: none is stored in the clear (demo accounts, a user added through
 the API, a secret stored in the clear before sealing began), a sealed
@@ -184,6 +187,7 @@ def test_carry_forward_by_blind_index(reg, state):
           "with the patient's consent the last form (other institution) is carried forward")
     stranger = dict(PATIENT, birth_date="1961-07-24")
     status, out = doctor2.request("POST", "/patients", stranger)
+    state["patient2"], state["stranger"] = patient2, out["id"]
     status, out = doctor2.request("POST", "/forms", {**request, "patient_id": out["id"]})
     check(status == 404 and out["error"]["code"] == "nothing_to_carry",
           "another birth date is another patient: nothing to carry")
@@ -329,6 +333,169 @@ def test_rotate_key(reg):
         check(status == 200, f"with the old KEK archived away, {login} signs in with TOTP")
 
 
+def rotate_index(reg, *extra):
+    return subprocess.Popen(
+        [f"{reg.build}/server/kijun-admin", "rotate-index-key", "--db", reg.owner,
+         "--keys", reg.keys, "--settle-ms", "1200", *extra],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def index_key_counts(reg):
+    rows = reg.sql("SELECT blind_index_key, count(*) FROM institution.patients"
+                   " WHERE blind_index_key IS NOT NULL GROUP BY blind_index_key")
+    return {k: int(n) for k, n in rows}
+
+
+def index_key_of(reg, patient):
+    return reg.sql(f"SELECT blind_index_key FROM institution.patients WHERE id = {patient}")[0][0]
+
+
+def carried_from(client, patient):
+    """The form a new renewal form for `patient` is carried forward from
+    (with the patient's consent), or the error code."""
+    status, out = client.request("POST", "/forms", {
+        "patient_id": patient, "disease": "指定難病/6", "variant": "更新",
+        "carry_forward": True, "patient_consent": True})
+    return out["carried_from"] if status == 201 else out["error"]["code"]
+
+
+def test_rotate_index_key(reg, state):
+    """kijun-admin rotate-index-key: every patient's blind index recomputed
+    under a new index key while clients write; killed midway, carry-forward
+    finds earlier forms across rows under the old and the new key; resumed,
+    it finishes (after refusing, by name, a row whose identity does not
+    decrypt); with the old index key archived away, and after a restart,
+    carry-forward still finds them."""
+    clerk = reg.client("terminal-1").login("clerk.suzuki")
+    doctor = reg.client("terminal-1").login("dr.sato")
+    doctor2 = reg.client("terminal-1").login("dr.other")  # another institution
+    before = index_key_counts(reg)
+    check(list(before) == ["original"],
+          f"before: every patient under the first index key, index.key {before}")
+    # Rows are re-indexed in id order: the early patients (state) go first,
+    # the ones made now last. A: the first patient (confirmed form, low id)
+    # and the same person at the other institution now (high id). B: the
+    # other institution's "stranger" (low id) and the same person here with
+    # a confirmed form now (high id).
+    status, out = doctor2.request("POST", "/patients", PATIENT)
+    a_late = out["id"]
+    stranger = dict(PATIENT, birth_date="1961-07-24")
+    status, out = clerk.request("POST", "/patients", stranger)
+    b_form = confirmed_form(reg, clerk, doctor, out["id"])
+    check(carried_from(doctor2, a_late) == state["form"]["id"]
+          and carried_from(doctor2, state["stranger"]) == b_form["id"],
+          "before: carry-forward finds both earlier forms")
+    stored = dict(reg.sql("SELECT id, blind_index FROM institution.patients"
+                          " WHERE blind_index IS NOT NULL"))
+
+    stop = threading.Event()
+    written = []
+
+    def keep_writing():
+        writer = reg.client("terminal-1").login("clerk.suzuki")
+        while not stop.is_set():
+            status, out = writer.request("POST", "/patients",
+                                         dict(PATIENT, name=f"索引 {len(written)}"))
+            if status == 201:
+                written.append(out["id"])
+            time.sleep(0.02)
+
+    writer = threading.Thread(target=keep_writing)
+    writer.start()
+    first = rotate_index(reg, "--batch", "5", "--throttle-ms", "40")
+    lines = []
+    for line in first.stdout:
+        lines.append(line)
+        if len(re.findall(r"patients re-indexed", "".join(lines))) >= 4:
+            break
+    first.kill()
+    first.wait()
+    new = open(os.path.join(reg.keys, "index-current")).read().strip()
+    midway = index_key_counts(reg)
+    check("rotating to" in "".join(lines) and f"index-{new}.key" in "".join(lines)
+          and os.path.exists(os.path.join(reg.keys, f"index-{new}.key")),
+          f"the rotation names the new index key file (index-{new}.key)")
+    check(set(midway) == {"original", new} and midway["original"] > 0,
+          f"killed midway: patients under the old and the new index key {midway}")
+    check(os.path.exists(os.path.join(reg.keys, "index-rotating")),
+          "the key folder records the unfinished index rotation")
+    check(index_key_of(reg, state["patient"]) == new and index_key_of(reg, a_late) == "original"
+          and index_key_of(reg, state["stranger"]) == new
+          and index_key_of(reg, b_form["patient_id"]) == "original",
+          "set-up: each pair has one row under each index key")
+    check(carried_from(doctor2, a_late) == state["form"]["id"],
+          "midway: a patient under the old index key finds the earlier form of a row under"
+          " the new one")
+    check(carried_from(doctor2, state["stranger"]) == b_form["id"],
+          "midway: a patient under the new index key finds the earlier form of a row under"
+          " the old one")
+    time.sleep(0.5)
+    check(written and index_key_of(reg, written[-1]) == new,
+          "midway: the server indexes new patients under the new key")
+
+    # A row whose identity does not decrypt is named; the rotation stays open.
+    broken = b_form["patient_id"]
+    saved = reg.sql(f"SELECT identity::text FROM institution.patients WHERE id = {broken}")[0][0]
+    reg.sql(f"UPDATE institution.patients SET identity = (SELECT identity FROM"
+            f" institution.patients WHERE id = {a_late}) WHERE id = {broken}")
+    second = rotate_index(reg, "--batch", "50")
+    out, _ = second.communicate(timeout=120)
+    named = (second.returncode == 1 and f"patient {broken} (institution.patients)" in out
+             and "does not decrypt" in out and "run rotate-index-key again" in out
+             and os.path.exists(os.path.join(reg.keys, "index-rotating")))
+    check(named, "a row whose identity does not decrypt is named and the rotation stays open"
+          + ("" if named else f":\n{out[-600:]}"))
+    check(index_key_counts(reg).get("original") == 1,
+          "every other patient is re-indexed; the broken row stays under the old key")
+    reg.sql(f"UPDATE institution.patients SET identity = '{saved}'::bytea WHERE id = {broken}")
+
+    third = rotate_index(reg, "--batch", "50")
+    out, _ = third.communicate(timeout=120)
+    stop.set()
+    writer.join()
+    finished = (third.returncode == 0 and "resuming rotation" in out
+                and "index key rotation finished" in out
+                and re.search(r"index\.key: .*no longer used", out) is not None)
+    check(finished, "run again, the rotation resumes and finishes; index.key is no longer used"
+          + ("" if finished else f":\n{out[-600:]}"))
+    after = index_key_counts(reg)
+    check(list(after) == [new],
+          f"after: every patient under the new index key, those written meanwhile too {after}")
+    check(not os.path.exists(os.path.join(reg.keys, "index-rotating")),
+          "the index rotation is closed")
+    now = dict(reg.sql("SELECT id, blind_index FROM institution.patients"
+                       " WHERE blind_index IS NOT NULL"))
+    unchanged = [i for i, value in stored.items() if now.get(i) == value]
+    check(stored and not unchanged,
+          f"every stored index value changed ({len(stored)} patients, unchanged: {unchanged[:5]})")
+    same = reg.sql(f"SELECT count(DISTINCT blind_index) FROM institution.patients"
+                   f" WHERE id IN ({state['patient']}, {state['patient2']}, {a_late})")[0][0]
+    check(same == "1", "the same patient's rows still share one index value")
+
+    os.rename(os.path.join(reg.keys, "index.key"), os.path.join(reg.dir, "archived-index.key"))
+    time.sleep(1.2)  # the server notices within a second
+    check(carried_from(doctor2, a_late) == state["form"]["id"]
+          and carried_from(doctor2, state["stranger"]) == b_form["id"],
+          "with the old index key archived away, carry-forward finds both earlier forms")
+    with open(reg.log) as f:
+        start = len(f.read())
+    reg.kill_server()
+    reg.start_server()
+    with open(reg.log) as f:
+        log = f.read()[start:]
+    check(f"new patients under index key '{new}'; look-ups match '{new}'" in log
+          and "WARNING" not in log,
+          "a restart without index.key uses the new index key only, and warns of nothing")
+    doctor2 = reg.client("terminal-1").login("dr.other")
+    check(carried_from(doctor2, a_late) == state["form"]["id"]
+          and carried_from(doctor2, state["stranger"]) == b_form["id"],
+          "after a restart, carry-forward finds both earlier forms")
+    status, out = doctor2.request("POST", "/patients", PATIENT)
+    check(status == 201 and index_key_of(reg, out["id"]) == new
+          and carried_from(doctor2, out["id"]) == state["form"]["id"],
+          "a patient registered after the restart is indexed under the new key and found")
+
+
 def test_earlier_rows_sealed(reg):
     reg.sql("INSERT INTO institution.patients (institution_id, name, kana, birth_date, sex,"
             " insurance_number, created_by) VALUES (1, '旧行 太郎', 'きゅうぎょう たろう',"
@@ -336,9 +503,12 @@ def test_earlier_rows_sealed(reg):
     legacy = reg.sql("SELECT max(id) FROM institution.patients")[0][0]
     reg.kill_server()
     reg.start_server()
-    row = reg.sql(f"SELECT name IS NULL, identity IS NOT NULL, blind_index IS NOT NULL"
-                  f" FROM institution.patients WHERE id = {legacy}")[0]
-    check(row == ["t", "t", "t"], "a row stored in plaintext before encryption is sealed at start")
+    row = reg.sql(f"SELECT name IS NULL, identity IS NOT NULL, blind_index IS NOT NULL,"
+                  f" blind_index_key FROM institution.patients WHERE id = {legacy}")[0]
+    current = open(os.path.join(reg.keys, "index-current")).read().strip()
+    check(row == ["t", "t", "t", current],
+          f"a row stored in plaintext before encryption is sealed at start, indexed under the"
+          f" current index key {row}")
     status, out = reg.client("terminal-1").login("clerk.suzuki").request(
         "GET", f"/patients/{legacy}")
     check(status == 200 and out["name"] == "旧行 太郎" and out["insurance_number"] == "55556666",
@@ -407,6 +577,7 @@ def main():
         test_swapped_ciphertext(reg, state)
         test_carry_forward_by_blind_index(reg, state)
         test_rotate_key(reg)
+        test_rotate_index_key(reg, state)
         test_earlier_rows_sealed(reg)
         test_earlier_totp_secret_sealed(reg)
         test_loose_key_permissions(reg)

@@ -111,7 +111,48 @@ TEST_F(KeyFolderTest, CreatesPrivateKeysOnceAndWrapsDataKeys) {
   EXPECT_EQ(wrapped.kek_id, keys.CurrentId());
   EXPECT_EQ(keys.Unwrap(wrapped, "institution.data_keys/1/wrapped"), data_key);
   EXPECT_THROW(keys.Unwrap(wrapped, "institution.data_keys/2/wrapped"), DecryptionError);
-  EXPECT_EQ(keys.BlindIndexKey().size(), 32u);
+  EXPECT_EQ(keys.CurrentBlindIndexKey().id, kOriginalIndexKeyId);
+  EXPECT_EQ(keys.CurrentBlindIndexKey().key.size(), 32u);
+}
+
+TEST_F(KeyFolderTest, IndexKeysHaveVersionsAndAnArchivedOneIsNoLongerMatched) {
+  KeyFolder::Initialise(folder_);
+  KeyFolder keys(folder_);
+  BlindIndexKey original = keys.CurrentBlindIndexKey();
+  ASSERT_EQ(keys.BlindIndexKeys().size(), 1u);
+  std::string next = keys.CreateIndexKey();
+  EXPECT_EQ(fs::status(keys.IndexKeyFile(next)).permissions() & fs::perms::all,
+            fs::perms::owner_read | fs::perms::owner_write);
+  keys.SetCurrentIndexKey(next);
+  EXPECT_EQ(keys.CurrentBlindIndexKey().id, next);
+  EXPECT_NE(keys.CurrentBlindIndexKey().key, original.key);
+
+  KeyFolder server(folder_);  // another process: both keys, the current one first
+  std::vector<BlindIndexKey> both = server.BlindIndexKeys();
+  ASSERT_EQ(both.size(), 2u);
+  EXPECT_EQ(both[0].id, next);
+  EXPECT_EQ(both[1].id, kOriginalIndexKeyId);
+  EXPECT_EQ(both[1].key, original.key);
+  std::vector<std::string> values = PatientBlindIndexes(both, "山田 太郎", "1950-05-01", "123");
+  ASSERT_EQ(values.size(), 2u);
+  EXPECT_EQ(values[1], PatientBlindIndex(original.key, "山田 太郎", "1950-05-01", "123"));
+  EXPECT_NE(values[0], values[1]);
+
+  // index.key archived away: the folder still loads, only the new key is used.
+  fs::rename(folder_ + "/index.key", folder_ + "-archived.key");
+  KeyFolder restarted(folder_);
+  ASSERT_EQ(restarted.BlindIndexKeys().size(), 1u);
+  EXPECT_EQ(restarted.BlindIndexKeys()[0].id, next);
+  fs::remove(folder_ + "-archived.key");
+
+  // The current index key missing is refused, naming its file.
+  fs::remove(keys.IndexKeyFile(next));
+  try {
+    KeyFolder broken(folder_);
+    FAIL() << "a folder without its current index key was accepted";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("index-" + next + ".key"), std::string::npos) << e.what();
+  }
 }
 
 TEST_F(KeyFolderTest, ANewCurrentKekWrapsNewKeysAndOldOnesStillUnwrap) {
