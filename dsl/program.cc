@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <set>
 
+#include "dsl/ast_clone.h"
 #include "dsl/external_functions.h"
 #include "dsl/parser.h"
 #include "dsl/pass.h"
@@ -39,6 +40,21 @@ class Loader {
     std::error_code ec;
     auto canonical = fs::weakly_canonical(path, ec);
     return ec ? path : canonical.string();
+  }
+
+  // The module at `path` as parsed from `source`: a copy of the one this
+  // run's SourceManager kept, or parsed now (and kept when the parse gave no
+  // diagnostic, so a module with problems is reported to every program).
+  std::unique_ptr<ast::RuleFile> ParseOnce(const std::string& path, const SourceFile& source) {
+    if (const ast::RuleFile* kept = sources_.ParsedModule(path, source.text())) {
+      return CloneParsedFile(*kept);
+    }
+    size_t before = diagnostics_.all().size();
+    auto module = ParseRuleFile(source, diagnostics_);
+    if (diagnostics_.all().size() == before && module->is_module) {
+      sources_.KeepParsedModule(path, CloneParsedFile(*module));
+    }
+    return module;
   }
 
   void LoadImports(ast::RuleFile& file) {
@@ -79,7 +95,7 @@ class Loader {
                           : "did you mean '" + close + "'?");
         continue;
       }
-      auto module = ParseRuleFile(*source, diagnostics_);
+      auto module = ParseOnce(import.resolved_path, *source);
       if (!module->is_module) {
         diagnostics_.Error(import.where, "K404",
                            "「" + import.path + "」はモジュールではなく疾病ファイルです",

@@ -3,6 +3,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "dsl/ast.h"
+
 namespace kijun::dsl {
 
 SourceFile::SourceFile(std::string path, std::string text)
@@ -20,6 +22,22 @@ std::string_view SourceFile::Line(uint32_t line) const {
   std::string_view view(text_.data() + begin, end - begin);
   if (!view.empty() && view.back() == '\r') view.remove_suffix(1);
   return view;
+}
+
+SourceManager::SourceManager() = default;
+SourceManager::~SourceManager() = default;
+
+const ast::RuleFile* SourceManager::ParsedModule(const std::string& path,
+                                                 std::string_view text) const {
+  for (const auto& [kept_path, module] : modules_) {
+    if (kept_path == path && module->source->text() == text) return module.get();
+  }
+  return nullptr;
+}
+
+void SourceManager::KeepParsedModule(const std::string& path,
+                                     std::unique_ptr<ast::RuleFile> module) {
+  modules_.emplace_back(path, std::move(module));
 }
 
 const SourceFile* SourceManager::Load(const std::string& path) {

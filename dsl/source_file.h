@@ -34,16 +34,35 @@ struct SourceLocation {
   uint32_t length = 1;  // in code points, for the caret underline
 };
 
-// Owns every SourceFile loaded in one run so locations stay valid.
+namespace ast {
+struct RuleFile;
+}
+
+// Owns every SourceFile loaded in one run so locations stay valid, and the
+// modules parsed from them, so that a module many disease files import is
+// parsed once per run (dsl/program.cc copies it for each program).
 class SourceManager {
  public:
+  SourceManager();
+  ~SourceManager();
+  SourceManager(const SourceManager&) = delete;
+  SourceManager& operator=(const SourceManager&) = delete;
+
   // Reads `path`; returns nullptr when it cannot be read.
   const SourceFile* Load(const std::string& path);
   // Adds text that did not come from disk (tests, the editor).
   const SourceFile* Add(std::string path, std::string text);
 
+  // The module kept for `path` when it was parsed from exactly `text`, or
+  // null.
+  const ast::RuleFile* ParsedModule(const std::string& path, std::string_view text) const;
+  // Keeps `module`, parsed from its source without any diagnostic, under
+  // `path` (the import's resolved path).
+  void KeepParsedModule(const std::string& path, std::unique_ptr<ast::RuleFile> module);
+
  private:
   std::vector<std::unique_ptr<SourceFile>> files_;
+  std::vector<std::pair<std::string, std::unique_ptr<ast::RuleFile>>> modules_;
 };
 
 // Width of a UTF-8 string in terminal columns: CJK and full-width forms are 2.
