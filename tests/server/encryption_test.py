@@ -252,11 +252,54 @@ def test_moved_totp_secret(reg):
     check(status == 200, "restored, the user signs in with their own secret again")
 
 
-def rotate(reg, *extra):
+def admin_rotation(reg, command, *extra):
+    """Starts `kijun-admin COMMAND` (rotate-key, rotate-index-key) on the registry's keys."""
     return subprocess.Popen(
-        [f"{reg.build}/server/kijun-admin", "rotate-key", "--db", reg.owner, "--keys", reg.keys,
+        [f"{reg.build}/server/kijun-admin", command, "--db", reg.owner, "--keys", reg.keys,
          "--settle-ms", "1200", *extra],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def rotate(reg, *extra):
+    return admin_rotation(reg, "rotate-key", *extra)
+
+
+class PatientWriter:
+    """A clerk registering patients named PREFIX n while a rotation runs."""
+
+    def __init__(self, reg, prefix):
+        self.written = []
+        self._stop = threading.Event()
+        self._reg = reg
+        self._prefix = prefix
+        self._thread = threading.Thread(target=self._run)
+        self._thread.start()
+
+    def _run(self):
+        writer = self._reg.client("terminal-1").login("clerk.suzuki")
+        while not self._stop.is_set():
+            status, out = writer.request("POST", "/patients",
+                                         dict(PATIENT, name=f"{self._prefix} {len(self.written)}"))
+            if status == 201:
+                self.written.append(out["id"])
+            time.sleep(0.02)
+
+    def stop(self):
+        self._stop.set()
+        self._thread.join()
+
+
+def kill_after(process, pattern, times):
+    """Reads PROCESS's output until PATTERN has appeared TIMES times, then kills it: the
+    rotation interrupted midway. Returns the lines read."""
+    lines = []
+    for line in process.stdout:
+        lines.append(line)
+        if len(re.findall(pattern, "".join(lines))) >= times:
+            break
+    process.kill()
+    process.wait()
+    return lines
 
 
 def kek_counts(reg):
@@ -279,28 +322,9 @@ def test_rotate_key(reg):
     old = next(iter(before))
 
     # Writes go on while the key is rotated.
-    stop = threading.Event()
-    written = []
-
-    def keep_writing():
-        writer = reg.client("terminal-1").login("clerk.suzuki")
-        while not stop.is_set():
-            status, out = writer.request("POST", "/patients",
-                                         dict(PATIENT, name=f"書込 {len(written)}"))
-            if status == 201:
-                written.append(out["id"])
-            time.sleep(0.02)
-
-    writer = threading.Thread(target=keep_writing)
-    writer.start()
-    first = rotate(reg, "--batch", "5", "--throttle-ms", "40")
-    lines = []
-    for line in first.stdout:
-        lines.append(line)
-        if len(re.findall(r"re-wrapped", "".join(lines))) >= 4:
-            break
-    first.kill()
-    first.wait()
+    writer = PatientWriter(reg, "書込")
+    written = writer.written
+    kill_after(rotate(reg, "--batch", "5", "--throttle-ms", "40"), r"re-wrapped", 4)
     midway = kek_counts(reg)
     check(len(midway) == 2 and midway.get(old, 0) > 0,
           f"killed midway: data keys under the old and the new KEK {midway}")
@@ -312,8 +336,7 @@ def test_rotate_key(reg):
 
     second = rotate(reg, "--batch", "50")
     out, _ = second.communicate(timeout=120)
-    stop.set()
-    writer.join()
+    writer.stop()
     check(second.returncode == 0 and "resuming rotation" in out and "rotation finished" in out
           and f"kek-{old}.key" in out and "no longer used" in out,
           "run again, the rotation resumes and finishes; the old KEK is no longer used")
@@ -334,10 +357,7 @@ def test_rotate_key(reg):
 
 
 def rotate_index(reg, *extra):
-    return subprocess.Popen(
-        [f"{reg.build}/server/kijun-admin", "rotate-index-key", "--db", reg.owner,
-         "--keys", reg.keys, "--settle-ms", "1200", *extra],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    return admin_rotation(reg, "rotate-index-key", *extra)
 
 
 def index_key_counts(reg):
@@ -388,28 +408,10 @@ def test_rotate_index_key(reg, state):
     stored = dict(reg.sql("SELECT id, blind_index FROM institution.patients"
                           " WHERE blind_index IS NOT NULL"))
 
-    stop = threading.Event()
-    written = []
-
-    def keep_writing():
-        writer = reg.client("terminal-1").login("clerk.suzuki")
-        while not stop.is_set():
-            status, out = writer.request("POST", "/patients",
-                                         dict(PATIENT, name=f"索引 {len(written)}"))
-            if status == 201:
-                written.append(out["id"])
-            time.sleep(0.02)
-
-    writer = threading.Thread(target=keep_writing)
-    writer.start()
-    first = rotate_index(reg, "--batch", "5", "--throttle-ms", "40")
-    lines = []
-    for line in first.stdout:
-        lines.append(line)
-        if len(re.findall(r"patients re-indexed", "".join(lines))) >= 4:
-            break
-    first.kill()
-    first.wait()
+    writer = PatientWriter(reg, "索引")
+    written = writer.written
+    lines = kill_after(rotate_index(reg, "--batch", "5", "--throttle-ms", "40"),
+                       r"patients re-indexed", 4)
     new = open(os.path.join(reg.keys, "index-current")).read().strip()
     midway = index_key_counts(reg)
     check("rotating to" in "".join(lines) and f"index-{new}.key" in "".join(lines)
@@ -451,8 +453,7 @@ def test_rotate_index_key(reg, state):
 
     third = rotate_index(reg, "--batch", "50")
     out, _ = third.communicate(timeout=120)
-    stop.set()
-    writer.join()
+    writer.stop()
     finished = (third.returncode == 0 and "resuming rotation" in out
                 and "index key rotation finished" in out
                 and re.search(r"index\.key: .*no longer used", out) is not None)
