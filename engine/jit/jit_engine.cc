@@ -5,9 +5,11 @@
 #include <llvm/ExecutionEngine/Orc/LLJIT.h>
 #include <llvm/ExecutionEngine/Orc/ThreadSafeModule.h>
 #include <llvm/IR/Verifier.h>
+#include <llvm/MC/MCSubtargetInfo.h>
 #include <llvm/Passes/PassBuilder.h>
 #include <llvm/Support/TargetSelect.h>
 #include <llvm/Support/raw_ostream.h>
+#include <llvm/Target/TargetMachine.h>
 #include <llvm/Transforms/InstCombine/InstCombine.h>
 #include <llvm/Transforms/Scalar/EarlyCSE.h>
 #include <llvm/Transforms/Scalar/SROA.h>
@@ -98,6 +100,25 @@ void OptimizeIr(llvm::Module& module) {
   llvm::ModulePassManager passes;
   passes.addPass(llvm::createModuleToFunctionPassAdaptor(std::move(function)));
   passes.run(module, mam);
+}
+
+// The machine code's target: this machine's CPU with every feature it has,
+// or, with KIJUN_JIT_CPU=NAME (an LLVM CPU name such as x86-64-v2), that CPU
+// and only its own features — code to carry to other machines, or to run
+// under valgrind, which does not decode AVX-512.
+llvm::Expected<llvm::orc::JITTargetMachineBuilder> TargetMachineFor(const char* chosen_cpu) {
+  auto machine = llvm::orc::JITTargetMachineBuilder::detectHost();
+  if (!machine || chosen_cpu == nullptr || *chosen_cpu == '\0') return machine;
+  machine->setCPU(chosen_cpu);
+  machine->getFeatures() = llvm::SubtargetFeatures();
+  auto target = machine->createTargetMachine();
+  if (!target) return target.takeError();
+  if (!(*target)->getMCSubtargetInfo()->isCPUStringValid(chosen_cpu)) {
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "KIJUN_JIT_CPU: '%s' is not a CPU LLVM knows for %s", chosen_cpu,
+                                   machine->getTargetTriple().str().c_str());
+  }
+  return machine;
 }
 
 // The failure injected for testing (JitEngine::InjectFault).
@@ -191,8 +212,17 @@ JitEngine* JitEngine::Get(std::string* error, const std::string& cache_directory
     std::unique_ptr<DiskObjectCache> cache;
     if (!cache_directory.empty()) cache = std::make_unique<DiskObjectCache>(cache_directory);
     DiskObjectCache* cache_ptr = cache.get();
+    auto machine = TargetMachineFor(std::getenv("KIJUN_JIT_CPU"));
+    if (!machine) {
+      failure = ErrorText(machine.takeError());
+      return;
+    }
+    // The CPU and its features are part of the cache key: code cached on one
+    // machine is not run on another whose CPU lacks an instruction it uses.
+    std::string cpu = machine->getCPU() + "|" + machine->getFeatures().getString();
     auto jit =
         llvm::orc::LLJITBuilder()
+            .setJITTargetMachineBuilder(std::move(*machine))
             .setCompileFunctionCreator(
                 [cache_ptr](llvm::orc::JITTargetMachineBuilder jtmb)
                     -> llvm::Expected<std::unique_ptr<llvm::orc::IRCompileLayer::IRCompiler>> {
@@ -220,7 +250,7 @@ JitEngine* JitEngine::Get(std::string* error, const std::string& cache_directory
     }
     engine.reset(new JitEngine());
     engine->impl_->runtime = &dylib;
-    engine->impl_->target = (*jit)->getTargetTriple().str();
+    engine->impl_->target = (*jit)->getTargetTriple().str() + "|" + cpu;
     engine->impl_->jit = std::move(*jit);
     engine->impl_->cache = std::move(cache);
   });

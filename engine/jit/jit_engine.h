@@ -67,7 +67,9 @@ class JitEngine {
  public:
   // The shared engine, created on first use; null (with `error` set) when
   // LLVM cannot target this machine. `cache_directory`, when not empty on the
-  // first call, keeps compiled objects on disk across runs.
+  // first call, keeps compiled objects on disk across runs, keyed by the CPU
+  // and features they were compiled for too. Code is compiled for this
+  // machine's CPU, or for the one KIJUN_JIT_CPU names (e.g. x86-64-v2).
   static JitEngine* Get(std::string* error = nullptr, const std::string& cache_directory = "");
 
   // Object cache counters (0 without a cache).

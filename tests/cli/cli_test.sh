@@ -135,6 +135,24 @@ expect_contains cache-rebuilt "$work/out" "jit cache: 1 hits, 0 misses, 0 reject
 # Every example patient of the file passes (as many as it has `test` blocks).
 tests_in_file=$(grep -c '^test "' "$pd")
 expect_contains engines "$work/out" "$tests_in_file passed, 0 failed"
+# Code compiled for another CPU (KIJUN_JIT_CPU) is another cache entry: the
+# host's is not reused for it, and its own is reused next time.
+KIJUN_JIT_CPU=x86-64-v2 "$kijun" test --jit-cache "$cache" --jit-stats "$pd" > "$work/out" 2>&1 \
+  || fail "cache: another CPU"
+expect_contains cache-cpu-miss "$work/out" "jit cache: 0 hits, 1 misses, 0 rejected"
+expect_contains cache-cpu-tests "$work/out" "$tests_in_file passed, 0 failed"
+KIJUN_JIT_CPU=x86-64-v2 "$kijun" test --jit-cache "$cache" --jit-stats "$pd" > "$work/out" 2>&1 \
+  || fail "cache: another CPU, second run"
+expect_contains cache-cpu-hit "$work/out" "jit cache: 1 hits, 0 misses, 0 rejected"
+# Judged with code for that CPU, or with a CPU LLVM does not know (said, and
+# judged on the interpreter), the results are the interpreter's bytes.
+KIJUN_JIT_CPU=x86-64-v2 "$kijun" judge --rules "$src/diseases" --compact --in "$work/compact_in.jsonl" \
+  --out "$work/cv2.jsonl" 2>/dev/null || fail "judge with KIJUN_JIT_CPU=x86-64-v2"
+cmp -s "$work/ci.jsonl" "$work/cv2.jsonl" || fail "judge: code for x86-64-v2 must give the interpreter's bytes"
+KIJUN_JIT_CPU=no-such-cpu "$kijun" judge --rules "$src/diseases" --compact --in "$work/compact_in.jsonl" \
+  --out "$work/cbad.jsonl" 2> "$work/err" || fail "judge with an unknown KIJUN_JIT_CPU must still judge"
+cmp -s "$work/ci.jsonl" "$work/cbad.jsonl" || fail "judge: an unknown CPU must fall back to the interpreter's bytes"
+expect_contains cpu-unknown "$work/err" "KIJUN_JIT_CPU: 'no-such-cpu' is not a CPU LLVM knows"
 
 if [ "$failures" -ne 0 ]; then
   echo "$failures CLI checks failed"
