@@ -111,32 +111,41 @@ bool BatchJudge::Deciding(const FormInput& form) {
 bool BatchJudge::Rebuild(BoundForm& bound) const {
   const jit::NativeFrame& frame = frame_.frame();
   size_t n = rules_.items.size();
-  bound.values.clear();
-  bound.values.reserve(n);
+  // Written in place, so that a BoundForm used for form after form keeps
+  // its lists' storage instead of allocating them again.
+  bound.values.resize(n);
   bound.states = states_;
   bound.group_entries.assign(rules_.groups.size(), 0);
   bound.messages.clear();
+  // A fresh list value holding `elements` (their storage reused).
+  auto list_of = [](std::vector<Value>& elements, bool known) {
+    Value list = Value::UnknownOf(ir::ValueKind::kList);
+    list.list_known = known;
+    list.list = std::move(elements);
+    return list;
+  };
   for (size_t slot = 0; slot < n; ++slot) {
     const ir::ItemSchema& s = rules_.items[slot].schema;
     bool given = states_[slot] == AnswerState::kGiven;
+    Value& value = bound.values[slot];
     switch (s.kind) {
       case ir::ItemKind::kAnswer:
       case ir::ItemKind::kYesNo:
-        bound.values.push_back(Value::OfTruth(static_cast<Truth>(frame.item_truth[slot])));
+        value = Value::OfTruth(static_cast<Truth>(frame.item_truth[slot]));
         break;
       case ir::ItemKind::kText:
-        bound.values.push_back(given ? Value::OfText(std::string(binder_.Text(int(slot))))
-                                     : Value::UnknownOf(ir::ValueKind::kText));
+        value = given ? Value::OfText(std::string(binder_.Text(int(slot))))
+                      : Value::UnknownOf(ir::ValueKind::kText);
         break;
       case ir::ItemKind::kChoices: {
-        Value list = Value::UnknownOf(ir::ValueKind::kList);
+        std::vector<Value> chosen = std::move(value.list);
+        chosen.clear();
         if (given) {
-          list.list_known = true;
           for (double code : binder_.Codes(int(slot))) {
-            list.list.push_back(Value::OfNumber(Number::Exact(code)));
+            chosen.push_back(Value::OfNumber(Number::Exact(code)));
           }
         }
-        bound.values.push_back(std::move(list));
+        value = list_of(chosen, given);
         break;
       }
       case ir::ItemKind::kList: {
@@ -146,22 +155,22 @@ bool BatchJudge::Rebuild(BoundForm& bound) const {
           return false;
         }
         bool truths = element.kind == ir::ItemKind::kAnswer || element.kind == ir::ItemKind::kYesNo;
-        Value list;
-        list.kind = ir::ValueKind::kList;
-        list.list_known = true;
+        std::vector<Value> elements = std::move(value.list);
+        elements.resize(size_t(s.list_size));
         auto start = size_t(frame.element_start[slot]);
-        for (size_t e = start; e < start + size_t(s.list_size); ++e) {
-          list.list.push_back(truths ? Value::OfTruth(static_cast<Truth>(frame.element_truth[e]))
-                                     : Value::OfNumber({frame.element_lo[e], frame.element_hi[e]}));
+        for (size_t e = 0; e < elements.size(); ++e) {
+          elements[e] =
+              truths ? Value::OfTruth(static_cast<Truth>(frame.element_truth[start + e]))
+                     : Value::OfNumber({frame.element_lo[start + e], frame.element_hi[start + e]});
         }
-        bound.values.push_back(std::move(list));
+        value = list_of(elements, true);
         break;
       }
       case ir::ItemKind::kGroup:
-        bound.values.push_back(UnknownValueOf(s));
+        value = UnknownValueOf(s);
         break;
       default:
-        bound.values.push_back(Value::OfNumber({frame.item_lo[slot], frame.item_hi[slot]}));
+        value = Value::OfNumber({frame.item_lo[slot], frame.item_hi[slot]});
     }
   }
   return true;
