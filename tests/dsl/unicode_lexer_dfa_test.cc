@@ -6,16 +6,14 @@
 
 #include <gtest/gtest.h>
 
-#include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include "KijunLexer.h"
+#include "tests/test_support.h"
 
 namespace kijun::dsl {
 namespace {
-
-namespace fs = std::filesystem;
 
 // One token as the parser and the diagnostics see it.
 std::string Describe(const antlr4::Token& token) {
@@ -67,16 +65,14 @@ void ExpectSameTokens(const std::string& text, const std::string& what) {
 }
 
 TEST(UnicodeLexerDfa, EveryRuleFileLexesToTheSameTokens) {
-  int files = 0;
-  for (const auto& entry : fs::recursive_directory_iterator(KIJUN_SOURCE_DIR "/diseases")) {
-    if (entry.path().extension() != ".kijun") continue;
-    std::ifstream in(entry.path());
+  std::vector<std::string> files = testing_support::RuleFilesInDiseases();
+  for (const auto& path : files) {
+    std::ifstream in(path);
     std::stringstream text;
     text << in.rdbuf();
-    ExpectSameTokens(text.str(), entry.path().string());
-    ++files;
+    ExpectSameTokens(text.str(), path);
   }
-  EXPECT_GE(files, 60);
+  EXPECT_GE(files.size(), 60U);
 }
 
 TEST(UnicodeLexerDfa, KeywordsInsideNamesAndOddCharacters) {

@@ -120,6 +120,14 @@ def test_no_plaintext(reg):
     return {"patient": patient, "form": form}
 
 
+def copy_columns(reg, table, columns, source, victim):
+    """What an attacker with database access does: copies COLUMNS (one, or several
+    separated by commas) of the row matching SOURCE into the row matching VICTIM."""
+    target = f"({columns})" if "," in columns else columns
+    reg.sql(f"UPDATE {table} SET {target} = (SELECT {columns} FROM {table} WHERE {source})"
+            f" WHERE {victim}")
+
+
 def test_swapped_ciphertext(reg, state):
     clerk = reg.client("terminal-1").login("clerk.suzuki")
     other = dict(PATIENT, name="別人 次郎", kana="べつじん じろう", insurance_number="11112222")
@@ -132,11 +140,7 @@ def test_swapped_ciphertext(reg, state):
     # with and without its data key.
     for what, columns in [("ciphertext only", "identity"),
                           ("ciphertext and data key", "identity, data_key_id")]:
-        reg.sql(f"UPDATE institution.patients SET ({columns}) = (SELECT {columns}"
-                f" FROM institution.patients WHERE id = {source}) WHERE id = {victim}"
-                if "," in columns else
-                f"UPDATE institution.patients SET identity = (SELECT identity"
-                f" FROM institution.patients WHERE id = {source}) WHERE id = {victim}")
+        copy_columns(reg, "institution.patients", columns, f"id = {source}", f"id = {victim}")
         status, out = clerk.request("GET", f"/patients/{victim}")
         check(status == 500 and out["error"]["code"] == "stored_data_unreadable"
               and PATIENT["name"] not in str(out),
@@ -234,11 +238,8 @@ def test_moved_totp_secret(reg):
                      f" WHERE login = '{victim}'")[0]
     for what, columns in [("ciphertext only", "totp_secret_sealed"),
                           ("ciphertext and data key", "totp_secret_sealed, data_key_id")]:
-        reg.sql(f"UPDATE registry.users SET ({columns}) = (SELECT {columns} FROM registry.users"
-                f" WHERE login = '{source}') WHERE login = '{victim}'"
-                if "," in columns else
-                f"UPDATE registry.users SET totp_secret_sealed = (SELECT totp_secret_sealed"
-                f" FROM registry.users WHERE login = '{source}') WHERE login = '{victim}'")
+        copy_columns(reg, "registry.users", columns, f"login = '{source}'",
+                     f"login = '{victim}'")
         client = reg.client("terminal-1")
         status, out = client.request("POST", "/login", {
             "login": victim, "password": reg.users[victim]["password"],
