@@ -17,8 +17,6 @@ const char* ClassificationKindName(ir::ClassificationKind k) {
   return "diagnosis";
 }
 
-char TruthLetter(Truth t) { return t == Truth::kUnknown ? 'U' : t == Truth::kTrue ? 'T' : 'F'; }
-
 const char* TruthText(Truth t) {
   return t == Truth::kUnknown ? "null" : t == Truth::kTrue ? "true" : "false";
 }

@@ -24,7 +24,9 @@ void WriteMessageJson(const Message& message, std::string& out);
 void WriteCalcValueJson(const ir::Calc& calc, const Value& value, std::string& out);
 const char* ClassificationKindName(ir::ClassificationKind kind);
 // T, F or U (unknown): the letters of a compact result's "truths".
-char TruthLetter(Truth truth);
+inline char TruthLetter(Truth truth) {
+  return truth == Truth::kUnknown ? 'U' : truth == Truth::kTrue ? 'T' : 'F';
+}
 // true, false or null (unknown): a truth as a JSON value.
 const char* TruthText(Truth truth);
 

@@ -56,6 +56,17 @@ BatchJudge::BatchJudge(const ir::RuleSet& rules, const jit::NativeRuleSet& nativ
     }
     level_names_.push_back(std::move(names));
   }
+  const jit::VerdictLayout& layout = native.layout();
+  for (size_t k = 0; k < rules.classifications.size(); ++k) {
+    const ir::Classification& c = rules.classifications[k];
+    // "T:TFU F:TT T": per level its letter, then ':' and a letter per clause
+    // when it has a condition; levels separated by spaces.
+    size_t length = c.levels.empty() ? 0 : c.levels.size() - 1;
+    for (size_t l = 0; l < c.levels.size(); ++l) {
+      length += c.levels[l].condition ? 2 + size_t(layout.clause_count[k][l]) : 1;
+    }
+    truths_length_.push_back(length);
+  }
 }
 
 bool BatchJudge::Judge(const FormInput& form, const simdjson::dom::element* items,
@@ -296,18 +307,24 @@ void BatchJudge::Write(const FormInput& form, std::string& out) const {
       out += ']';
     }
     out += ",\"truths\":\"";
+    // A letter per level and clause, written in place (the length is fixed
+    // per classification).
+    size_t at = out.size();
+    out.resize(at + truths_length_[k]);
+    char* letter = out.data() + at;
     for (size_t l = 0; l < c.levels.size(); ++l) {
-      if (l > 0) out += ' ';
+      if (l > 0) *letter++ = ' ';
       if (!c.levels[l].condition) {
-        out += 'T';
+        *letter++ = 'T';
         continue;
       }
-      out += TruthLetter(static_cast<Truth>(verdict_[size_t(layout.level[k][l])]));
-      out += ':';
+      *letter++ = TruthLetter(static_cast<Truth>(verdict_[size_t(layout.level[k][l])]));
+      *letter++ = ':';
       auto start = size_t(layout.clause_start[k][l]);
       auto count = size_t(layout.clause_count[k][l]);
-      for (size_t i = 0; i < count; ++i)
-        out += TruthLetter(static_cast<Truth>(verdict_[start + i]));
+      for (size_t i = 0; i < count; ++i) {
+        *letter++ = TruthLetter(static_cast<Truth>(verdict_[start + i]));
+      }
     }
     out += "\"}";
   }

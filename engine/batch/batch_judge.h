@@ -81,6 +81,8 @@ class BatchJudge {
   std::vector<std::string> calc_keys_;
   std::vector<std::string> class_heads_;
   std::vector<std::vector<std::string>> level_names_;
+  // The length of each classification's "truths" text.
+  std::vector<size_t> truths_length_;
   // Every message the batch path can give, as JSON, with whether it is an
   // error: per item its kMissing then kNotAsked message, then per check.
   std::vector<std::string> message_json_;
