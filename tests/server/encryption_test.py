@@ -479,12 +479,7 @@ def test_rotate_index_key(reg, state):
     check(carried_from(doctor2, a_late) == state["form"]["id"]
           and carried_from(doctor2, state["stranger"]) == b_form["id"],
           "with the old index key archived away, carry-forward finds both earlier forms")
-    with open(reg.log) as f:
-        start = len(f.read())
-    reg.kill_server()
-    reg.start_server()
-    with open(reg.log) as f:
-        log = f.read()[start:]
+    log = reg.restart_server()
     check(f"new patients under index key '{new}'; look-ups match '{new}'" in log
           and "WARNING" not in log,
           "a restart without index.key uses the new index key only, and warns of nothing")
@@ -529,12 +524,7 @@ def test_earlier_totp_secret_sealed(reg):
         "login": login, "password": reg.users[login]["password"], "totp": totp(secret)})
     check(status == 500 and "token" not in out,
           f"a secret written in the clear behind the server's back is not trusted: {status}")
-    with open(reg.log) as f:
-        start = len(f.read())
-    reg.kill_server()
-    reg.start_server()
-    with open(reg.log) as f:
-        log = f.read()[start:]
+    log = reg.restart_server()
     check("sealed 1 TOTP secrets stored in the clear" in log,
           "the start seals it and says so in the log")
     check(not secret_in_clear(reg, secret) and sealed_secret_of(reg, login) == ["t", "t", "t"],

@@ -109,6 +109,15 @@ class Registry:
         self.server.kill()
         self.server.wait()
 
+    def restart_server(self):
+        """Kills the server and starts it again; returns what the new start logged."""
+        with open(self.log) as f:
+            start = len(f.read())
+        self.kill_server()
+        self.start_server()
+        with open(self.log) as f:
+            return f.read()[start:]
+
     def stop(self):
         if self.server and self.server.poll() is None:
             self.server.terminate()
